@@ -1,0 +1,102 @@
+/** The end-of-run summary a person reads: counts per status, the cost, and what to do next. */
+import { formatDuration } from '../duration.js';
+import type { RunReport } from '../run/report.js';
+import type { Status } from '../types.js';
+
+const MEANING: Record<Status, string> = {
+  invited: 'Brevo accepted the invitation',
+  skipped: 'already a user of the account: not sent',
+  invalid: 'the row has a problem: not sent',
+  duplicate: 'the email is on an earlier row: not sent',
+  failed: 'Brevo refused it, or retries ran out',
+  deferred: 'not tried this run: run again with --resume',
+  valid: 'would be sent',
+};
+
+/** Quotes an argument for a POSIX shell when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The command that continues a run: the same arguments, with --resume, without --yes's absence mattering. */
+export function resumeCommand(args: readonly string[]): string {
+  const kept = args.filter((a) => a !== '--resume');
+  return ['brevo-invite', ...kept, '--resume'].map(shellQuote).join(' ');
+}
+
+function budgetLine(report: RunReport, now: number): string | undefined {
+  const b = report.budget;
+  if (b === undefined || b.remaining === undefined) return undefined;
+  const of = b.limit === undefined ? '' : ` of ${b.limit}`;
+  const reset =
+    b.resetAt === undefined
+      ? ''
+      : `, resets in ${formatDuration(b.resetAt - now)} (at ${new Date(b.resetAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })})`;
+  return `Budget left: ${b.remaining}${of} requests${reset}`;
+}
+
+export function nextStep(report: RunReport, resume: string): string {
+  const c = report.counts;
+  const needFix = c.invalid + c.duplicate;
+  if (report.stoppedFor === 'auth' || report.stoppedFor === 'permission') {
+    return `Brevo refused the API key${report.stoppedFor === 'permission' ? "'s permissions" : ''}: check BREVO_API_KEY (it needs user-management rights), then run: ${resume}`;
+  }
+  if (c.deferred > 0) {
+    const why =
+      report.stoppedFor === 'signal'
+        ? 'the run was interrupted'
+        : report.stoppedFor === 'limit'
+          ? 'of --limit'
+          : 'the rate-limit budget ran out for now';
+    return `${c.deferred} row${c.deferred === 1 ? ' was' : 's were'} deferred because ${why}. To continue, run:\n  ${resume}`;
+  }
+  if (report.command === 'validate') {
+    return needFix > 0
+      ? `Fix the ${needFix} row${needFix === 1 ? '' : 's'} marked invalid or duplicate (the error_message column says how), then validate again.`
+      : `All rows are valid. To send the invitations: brevo-invite send ${report.input}`;
+  }
+  if (c.failed > 0) return `Open the results file: ${c.failed} row${c.failed === 1 ? '' : 's'} failed (see error_code and error_message).`;
+  if (needFix > 0) return `Fix the ${needFix} row${needFix === 1 ? '' : 's'} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
+  return 'Nothing left to do.';
+}
+
+export function renderSummary(report: RunReport, resume: string, now = Date.now()): string {
+  const lines: string[] = [];
+  const title = report.command === 'validate' ? 'Dry run (nothing sent)' : 'Send';
+  lines.push(`${title}: ${report.total} row${report.total === 1 ? '' : 's'} in ${formatDuration(report.elapsedMs)}`);
+  const width = Math.max(...Object.values(report.counts).map((n) => String(n).length));
+  for (const [status, n] of Object.entries(report.counts) as Array<[Status, number]>) {
+    if (n === 0 && !(status === 'invited' && report.command === 'send')) continue;
+    lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${MEANING[status]}`);
+  }
+  if (report.blankRows > 0) lines.push(`  (${report.blankRows} blank row${report.blankRows === 1 ? '' : 's'} ignored)`);
+  if (report.command === 'send') {
+    lines.push(`Requests: ${report.requests} used${report.rateLimited > 0 ? `, ${report.rateLimited} answered "rate limited" (429)` : ''}`);
+    const budget = budgetLine(report, now);
+    if (budget !== undefined) lines.push(budget);
+  }
+  lines.push(`Results: ${report.resultsPath}`);
+  lines.push(`Next: ${nextStep(report, resume)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The `--summary-json` document. */
+export function summaryJson(report: RunReport) {
+  return {
+    command: report.command,
+    input: report.input,
+    results: report.resultsPath,
+    exit_code: report.exitCode,
+    stopped_for: report.stoppedFor ?? null,
+    rows: report.total,
+    counts: report.counts,
+    requests: report.requests,
+    rate_limited: report.rateLimited,
+    elapsed_ms: report.elapsedMs,
+    budget: {
+      limit: report.budget?.limit ?? null,
+      remaining: report.budget?.remaining ?? null,
+      reset_at: report.budget?.resetAt === undefined ? null : new Date(report.budget.resetAt).toISOString(),
+    },
+  };
+}

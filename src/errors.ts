@@ -1,0 +1,39 @@
+/**
+ * The few error classes the program throws. Each has a stable string `code`; the CLI maps them to
+ * exit codes and prints `message`, which is written for the person running the tool. The original
+ * error, when there is one, is kept as `cause` for debug logs.
+ */
+export type ErrorCode =
+  | 'usage' // a bad flag, option or environment value
+  | 'config' // a roles file, key file or base URL that cannot be used
+  | 'input' // the CSV cannot be read at all (empty, binary, no email column, ...)
+  | 'results' // an existing results file that is not ours or is damaged
+  | 'locked' // another run holds the lock on the results file
+  | 'cancelled'; // the person answered "no" at the confirmation prompt
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+  }
+}
+
+export const usageError = (message: string, cause?: unknown) => new AppError('usage', message, { cause });
+export const configError = (message: string, cause?: unknown) => new AppError('config', message, { cause });
+export const inputError = (message: string, cause?: unknown) => new AppError('input', message, { cause });
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+/** A short description of an unknown thrown value, for messages. Never includes a stack. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== undefined && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,47 @@
+/**
+ * The logger: pino JSON lines on stderr when it is not a terminal (cron, CI), readable lines
+ * through pino-pretty on a terminal. Secrets are redacted twice: by path (pino's `redact`) and, as
+ * a last line of defence, by value in every line written.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from './cli/options.js';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: LogFormat;
+  /** Where lines go: stderr's fd (2) by default; tests pass a sink. */
+  destination?: DestinationStream | undefined;
+  /** Values that must never be written (the API key). */
+  secrets?: () => readonly string[];
+  colorize?: boolean;
+}
+
+export const REDACTED = '[redacted]';
+
+const REDACT_PATHS = ['apiKey', '*.apiKey', 'key', '*.key', 'headers["api-key"]', '*.headers["api-key"]'];
+
+/** Replaces every occurrence of each secret in a text. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4 && out.includes(s)) out = out.replaceAll(s, REDACTED);
+  return out;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const secrets = options.secrets ?? (() => []);
+  const target: DestinationStream =
+    options.format === 'pretty'
+      ? pretty({
+          destination: options.destination ?? 2,
+          sync: true,
+          colorize: options.colorize ?? false,
+          ignore: 'pid,hostname',
+          translateTime: 'HH:MM:ss',
+        })
+      : (options.destination ?? pino.destination({ dest: 2, sync: true }));
+  const guarded: DestinationStream = { write: (line: string) => target.write(scrub(line, secrets())) };
+  return pino({ level: options.level, redact: { paths: REDACT_PATHS, censor: REDACTED }, base: undefined }, guarded);
+}

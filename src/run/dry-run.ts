@@ -1,0 +1,39 @@
+/** `validate` (and `send --dry-run`): read -> validate -> write, streaming, nothing sent. */
+import type { RowResult } from '../types.js';
+import { writeResults } from '../write/results-file.js';
+import { openPlan, type PlanOptions } from './plan.js';
+import { countStatuses, exitCodeFor, type RunReport } from './report.js';
+
+export interface DryRunOptions extends PlanOptions {
+  file: string;
+  resultsPath: string;
+  now?: () => number;
+}
+
+export async function dryRun(options: DryRunOptions): Promise<RunReport> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const plan = await openPlan(options.file, options);
+  const counts = countStatuses([]);
+  let total = 0;
+  async function* results(): AsyncGenerator<RowResult> {
+    for await (const { result } of plan.rows) {
+      counts[result.status]++;
+      total++;
+      yield result;
+    }
+  }
+  await writeResults(options.resultsPath, plan.carriedNames, results());
+  return {
+    command: 'validate',
+    input: options.file,
+    resultsPath: options.resultsPath,
+    counts,
+    total,
+    blankRows: plan.source.blankRows,
+    requests: 0,
+    rateLimited: 0,
+    elapsedMs: now() - started,
+    exitCode: exitCodeFor(counts),
+  };
+}

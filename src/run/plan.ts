@@ -1,0 +1,76 @@
+/**
+ * The offline half of every run: read -> validate, one RowResult per data row, in input order.
+ * A dry run writes these as they come; a send keeps them as its plan.
+ */
+import { openCsv, type CsvRecord, type ReadOptions } from '../read/reader.js';
+import type { Header } from '../read/header.js';
+import type { PlannedRow, RowResult } from '../types.js';
+import { FirstSeen } from '../validate/duplicates.js';
+import type { Roles } from '../validate/roles.js';
+import { createRowValidator, type RowCells } from '../validate/row.js';
+
+export interface PlanOptions extends ReadOptions {
+  roles: Roles;
+}
+
+function cellsOf(fields: readonly string[], header: Header): RowCells {
+  const at = (i: number | undefined) => (i === undefined ? undefined : (fields[i] ?? ''));
+  return {
+    email: at(header.index.email),
+    allFeaturesAccess: at(header.index.allFeaturesAccess),
+    privileges: at(header.index.privileges),
+    role: at(header.index.role),
+  };
+}
+
+function invalid(line: number, email: string, extra: string[], code: string, messages: string[]): RowResult {
+  return { line, email, status: 'invalid', errorCode: code, errorMessage: `line ${line}: ${messages.join('; ')}`, attempts: 0, granted: '', extra };
+}
+
+export async function openPlan(file: string, options: PlanOptions) {
+  const source = await openCsv(file, options);
+  const { header } = source;
+  const validateRow = createRowValidator(options.roles);
+  const seen = new FirstSeen();
+
+  function planRecord(record: CsvRecord): PlannedRow {
+    const { line, fields } = record;
+    const extra = header.carried.map((i) => fields[i] ?? '');
+    const cells = cellsOf(fields, header);
+    if (record.problem !== undefined) {
+      const email = (cells.email ?? '').trim().toLowerCase();
+      return { result: invalid(line, email, extra, record.problem.code, [record.problem.message]) };
+    }
+    const check = validateRow(cells);
+    if (!check.ok) {
+      if (!check.problems.some((p) => p.code === 'invalid_email' || p.code === 'missing_email')) seen.claim(check.email, line);
+      return { result: invalid(line, check.email, extra, check.problems[0]!.code, check.problems.map((p) => p.message)) };
+    }
+    const { email } = check.invitation;
+    const first = seen.claim(email, line);
+    if (first !== undefined) {
+      return {
+        result: {
+          line,
+          email,
+          status: 'duplicate',
+          errorCode: 'duplicate_email',
+          errorMessage: `line ${line}: ${email} already appears on line ${first}; a person is invited once, from their first row`,
+          attempts: 0,
+          granted: '',
+          extra,
+        },
+      };
+    }
+    return {
+      result: { line, email, status: 'valid', attempts: 0, granted: check.granted, extra },
+      invitation: check.invitation,
+    };
+  }
+
+  async function* rows(): AsyncGenerator<PlannedRow> {
+    for await (const record of source.records) yield planRecord(record);
+  }
+
+  return { source, carriedNames: header.carried.map((i) => header.names[i] ?? ''), rows: rows() };
+}

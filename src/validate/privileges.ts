@@ -1,0 +1,134 @@
+/**
+ * The privileges cell grammar: items separated by `;`, `,`, newlines or spaces; an item is
+ * `feature:permission`, `feature:perm1|perm2` or `feature:*`; a bare `*` or `all` means every
+ * feature. Case-insensitive; `-` reads as `_`. Pure functions; the catalog decides what exists.
+ */
+import {
+  FEATURES,
+  featureRank,
+  featuresWithPermission,
+  isFeature,
+  permissionRank,
+  permissionsOf,
+  resolvePermission,
+  type Feature,
+  type Permission,
+} from '../catalog/catalog.js';
+import type { Privilege } from '../types.js';
+import { didYouMean } from './suggest.js';
+
+export type ProblemCode =
+  | 'missing_email'
+  | 'invalid_email'
+  | 'invalid_all_features_access'
+  | 'unknown_feature'
+  | 'unknown_permission'
+  | 'missing_permission'
+  | 'no_privileges'
+  | 'conflicting_access'
+  | 'unknown_role'
+  | 'bad_record';
+
+export interface Problem {
+  code: ProblemCode;
+  message: string;
+}
+
+/** Feature -> granted permissions. Order does not matter here; `toPrivileges` sorts. */
+export type Grants = Map<Feature, Set<Permission>>;
+
+/** What a privileges cell (or a role definition) asks for. Treat as immutable: results are cached. */
+export interface AccessSpec {
+  all: boolean;
+  grants: Grants;
+  problems: Problem[];
+}
+
+const ITEM_SEPARATORS = /[;,\s]+/;
+const AROUND_COLON = /\s*:\s*/g;
+const AROUND_BAR = /\s*\|\s*/g;
+
+export function parseAccess(text: string): AccessSpec {
+  const spec: AccessSpec = { all: false, grants: new Map(), problems: [] };
+  const normalized = text.replace(AROUND_COLON, ':').replace(AROUND_BAR, '|').toLowerCase();
+  for (const item of normalized.split(ITEM_SEPARATORS)) {
+    if (item !== '') parseItem(item.replaceAll('-', '_'), spec);
+  }
+  return spec;
+}
+
+function parseItem(item: string, spec: AccessSpec): void {
+  if (item === '*' || item === 'all') {
+    spec.all = true;
+    return;
+  }
+  const colon = item.indexOf(':');
+  const featureName = colon === -1 ? item : item.slice(0, colon);
+  const permissionText = colon === -1 ? '' : item.slice(colon + 1);
+
+  if (!isFeature(featureName)) {
+    const owners = colon === -1 ? featuresWithPermission(featureName) : [];
+    const hint =
+      owners.length > 0
+        ? ` ("${featureName}" is a permission: write it as ${owners.map((f) => `${f}:${featureName}`).join(' or ')})`
+        : didYouMean(featureName, FEATURES) || ' (run "brevo-invite features" for the list)';
+    spec.problems.push({ code: 'unknown_feature', message: `unknown feature "${featureName}"${hint}` });
+    return;
+  }
+  const feature = featureName;
+  if (permissionText === '') {
+    spec.problems.push({
+      code: 'missing_permission',
+      message: `"${item}" names no permission: write ${feature}:* for all of them, or one of ${feature}:${permissionsOf(feature).join('|')}`,
+    });
+    return;
+  }
+  let granted = spec.grants.get(feature);
+  if (granted === undefined) {
+    granted = new Set();
+    spec.grants.set(feature, granted);
+  }
+  for (const name of permissionText.split('|')) {
+    if (name === '') continue;
+    if (name === '*') {
+      for (const p of permissionsOf(feature)) granted.add(p);
+      continue;
+    }
+    const permission = resolvePermission(feature, name);
+    if (permission !== undefined) granted.add(permission);
+    else spec.problems.push({ code: 'unknown_permission', message: unknownPermission(feature, name) });
+  }
+  if (granted.size === 0) spec.grants.delete(feature);
+}
+
+function unknownPermission(feature: Feature, name: string): string {
+  const valid = permissionsOf(feature);
+  const elsewhere = featuresWithPermission(name);
+  const owner = elsewhere.length > 0 ? ` (it belongs to ${elsewhere.join(', ')})` : didYouMean(name, valid);
+  return `"${name}" is not a permission of ${feature}${owner}; ${feature} has: ${valid.join(', ')}`;
+}
+
+/** Adds every grant of `from` to `into`. */
+export function mergeGrants(into: Grants, from: Grants): void {
+  for (const [feature, permissions] of from) {
+    const target = into.get(feature);
+    if (target === undefined) into.set(feature, new Set(permissions));
+    else for (const p of permissions) target.add(p);
+  }
+}
+
+/** The canonical, de-duplicated list: features and permissions in catalog order. */
+export function toPrivileges(grants: Grants): Privilege[] {
+  return [...grants.entries()]
+    .sort(([a], [b]) => featureRank(a) - featureRank(b))
+    .map(([feature, set]) => ({
+      feature,
+      permissions: [...set].sort((a, b) => permissionRank(feature, a) - permissionRank(feature, b)),
+    }));
+}
+
+/** The `granted` column: `contacts:view|import; templates:create_edit_delete`, or `all`. */
+export function formatGranted(allFeaturesAccess: boolean, privileges: readonly Privilege[]): string {
+  if (allFeaturesAccess) return 'all';
+  return privileges.map((p) => `${p.feature}:${p.permissions.join('|')}`).join('; ');
+}

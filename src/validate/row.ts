@@ -1,0 +1,136 @@
+/**
+ * Validation of one row: pure, collects every problem of the row, never throws. Schemas and the
+ * privileges cache are built once per validator (a batch usually repeats the same few privilege
+ * texts, so each distinct text is parsed once).
+ */
+import * as z from 'zod';
+import type { Invitation } from '../types.js';
+import {
+  formatGranted,
+  mergeGrants,
+  parseAccess,
+  toPrivileges,
+  type AccessSpec,
+  type Grants,
+  type Problem,
+} from './privileges.js';
+import { normalizeRoleName, type Roles } from './roles.js';
+
+/** The cells of the known columns; undefined when the file has no such column. */
+export interface RowCells {
+  email?: string | undefined;
+  allFeaturesAccess?: string | undefined;
+  privileges?: string | undefined;
+  role?: string | undefined;
+}
+
+export type RowCheck =
+  | { ok: true; invitation: Invitation; granted: string }
+  | { ok: false; email: string; problems: Problem[] };
+
+const TRUE_WORDS = ['true', 'yes', 'y', '1', 'x'];
+const FALSE_WORDS = ['false', 'no', 'n', '0', ''];
+
+const emailSchema = z.email();
+const booleanSchema = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum([...TRUE_WORDS, ...FALSE_WORDS]))
+  .transform((v) => TRUE_WORDS.includes(v));
+
+const CACHE_LIMIT = 10_000;
+const ROLE_SEPARATORS = /[;,]/;
+
+/** Quotes a cell value for a message, shortened so a message stays readable. */
+export function quote(value: string): string {
+  const oneLine = value.replace(/\s+/g, ' ');
+  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine);
+}
+
+export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck {
+  const accessCache = new Map<string, AccessSpec>();
+  const access = (text: string): AccessSpec => {
+    let spec = accessCache.get(text);
+    if (spec === undefined) {
+      if (accessCache.size >= CACHE_LIMIT) accessCache.clear();
+      spec = parseAccess(text);
+      accessCache.set(text, spec);
+    }
+    return spec;
+  };
+  const roleNames = () => (roles.size === 0 ? 'no roles file was given (--roles)' : `defined: ${[...roles.keys()].join(', ')}`);
+
+  return function validateRow(cells: RowCells): RowCheck {
+    const problems: Problem[] = [];
+    const email = (cells.email ?? '').trim().toLowerCase();
+    if (email === '') problems.push({ code: 'missing_email', message: 'email is empty' });
+    else if (!emailSchema.safeParse(email).success) {
+      problems.push({ code: 'invalid_email', message: `email ${quote(email)} is not a valid address (expected name@company.com)` });
+    }
+
+    let explicitAll: boolean | undefined;
+    if (cells.allFeaturesAccess !== undefined && cells.allFeaturesAccess.trim() !== '') {
+      const parsed = booleanSchema.safeParse(cells.allFeaturesAccess);
+      if (parsed.success) explicitAll = parsed.data;
+      else {
+        problems.push({
+          code: 'invalid_all_features_access',
+          message: `all_features_access ${quote(cells.allFeaturesAccess)} is not yes or no (use true/false, yes/no, y/n, 1/0, x, or leave it empty)`,
+        });
+      }
+    }
+
+    const grants: Grants = new Map();
+    let cellAll = false;
+    const own = access(cells.privileges ?? '');
+    problems.push(...own.problems);
+    mergeGrants(grants, own.grants);
+    cellAll = own.all;
+    const cellListsItems = own.grants.size > 0;
+
+    let roleAll = false;
+    for (const raw of (cells.role ?? '').split(ROLE_SEPARATORS)) {
+      const name = normalizeRoleName(raw);
+      if (name === '') continue;
+      const role = roles.get(name);
+      if (role === undefined) {
+        problems.push({ code: 'unknown_role', message: `role ${quote(raw.trim())} is not defined (${roleNames()})` });
+        continue;
+      }
+      roleAll ||= role.all;
+      mergeGrants(grants, role.grants);
+    }
+
+    const wantsAll = explicitAll === true || cellAll || roleAll;
+    if (explicitAll === true && cellListsItems) {
+      problems.push({
+        code: 'conflicting_access',
+        message: 'all_features_access is true but privileges are also listed: pick one (clear the privileges, or set all_features_access to false)',
+      });
+    } else if (cellAll && cellListsItems) {
+      problems.push({
+        code: 'conflicting_access',
+        message: `privileges ${quote(cells.privileges ?? '')} says "all" and also lists features: pick one`,
+      });
+    } else if (explicitAll === false && (cellAll || roleAll)) {
+      problems.push({
+        code: 'conflicting_access',
+        message: `all_features_access is false but ${cellAll ? 'the privileges say "all"' : 'a role grants all features'}: pick one`,
+      });
+    } else if (!wantsAll && grants.size === 0 && !problems.some((p) => p.code.startsWith('unknown_') || p.code === 'missing_permission')) {
+      problems.push({
+        code: 'no_privileges',
+        message: 'no access given: list privileges (e.g. contacts:view), name a role, or set all_features_access to true',
+      });
+    }
+
+    if (problems.length > 0) return { ok: false, email, problems };
+    // With every feature granted, Brevo wants an empty privileges list; roles' own lists are dropped.
+    const privileges = wantsAll ? [] : toPrivileges(grants);
+    return {
+      ok: true,
+      invitation: { email, allFeaturesAccess: wantsAll, privileges },
+      granted: formatGranted(wantsAll, privileges),
+    };
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Writing the results file. Every full write goes to a temporary file beside the target and is
+ * renamed over it, so the file on disk is always a complete CSV (UTF-8 with BOM, for Excel).
+ */
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
+import type { RowResult } from '../types.js';
+import { resultHeader, toCells } from './columns.js';
+
+const CSV_OPTIONS = { record_delimiter: 'windows' } as const;
+export const BOM = '\uFEFF';
+
+/** CSV text of some rows (no header, no BOM): one record per row. */
+export function csvRows(rows: readonly RowResult[]): string {
+  return stringifySync(rows.map(toCells), CSV_OPTIONS);
+}
+
+export function csvHeader(carriedNames: readonly string[]): string {
+  return BOM + stringifySync([resultHeader(carriedNames)], CSV_OPTIONS);
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+const tempPath = (path: string) => `${path}.tmp-${process.pid}`;
+
+/**
+ * Streams rows into the results file (through a temporary file), in the order they come; returns
+ * once the file is in place. Used by the dry run, which produces rows in input order.
+ */
+export async function writeResults(
+  path: string,
+  carriedNames: readonly string[],
+  rows: AsyncIterable<RowResult> | Iterable<RowResult>,
+): Promise<void> {
+  const tmp = tempPath(path);
+  async function* cells() {
+    yield resultHeader(carriedNames);
+    for await (const row of rows) yield toCells(row);
+  }
+  try {
+    await pipeline(
+      Readable.from(cells()),
+      stringify({ ...CSV_OPTIONS, bom: true }),
+      createWriteStream(tmp),
+    );
+    await syncFile(tmp);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
