@@ -4,7 +4,6 @@
  * a last line of defence, by value in every line written.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from './cli/options.js';
 
 export type { Logger };
@@ -30,11 +29,12 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-export function createLogger(options: LoggerOptions): Logger {
+/** Async because pino-pretty is loaded only when it is used (it is not needed by cron runs). */
+export async function createLogger(options: LoggerOptions): Promise<Logger> {
   const secrets = options.secrets ?? (() => []);
   const target: DestinationStream =
     options.format === 'pretty'
-      ? pretty({
+      ? (await import('pino-pretty')).default({
           destination: options.destination ?? 2,
           sync: true,
           colorize: options.colorize ?? false,

@@ -1,13 +1,13 @@
 /**
  * The command line: commander for commands, flags and help; every value is then checked by the
- * options module. Returns an exit code; only main.ts exits the process.
+ * options module. Returns an exit code; only main.ts exits the process. Commands are loaded when
+ * they run, so a dry run does not pay for the HTTP client or the progress bar.
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { describeError, isAppError, type ErrorCode } from '../errors.js';
+import { describeError, isAppError, usageError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../run/report.js';
 import { featuresJson, featuresText } from './commands/features.js';
-import { validateCommand } from './commands/validate.js';
 import type { CliIo } from './io.js';
 import { ENV_NAMES, LOG_LEVELS, type RawFlags } from './options.js';
 
@@ -57,8 +57,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       .description('Dry run: check every row and write the results file. Sends nothing; needs no key or network.')
       .argument('<file>', 'the CSV file: a header row, then one row per person'),
   ).action(async (file: string, flags: RawFlags) => {
+    const { validateCommand } = await import('./commands/validate.js');
     exitCode = await validateCommand(file, flags, io);
   });
+
+  readingOptions(
+    program
+      .command('send')
+      .description('Validate every row, then send the invitations to Brevo.')
+      .argument('<file>', 'the CSV file: a header row, then one row per person'),
+  )
+    .option('--dry-run', 'validate only, like the validate command')
+    .action(async (file: string, flags: RawFlags) => {
+      if (flags.dryRun === true) {
+        const { validateCommand } = await import('./commands/validate.js');
+        exitCode = await validateCommand(file, flags, io);
+        return;
+      }
+      throw usageError('sending is not available in this build yet; use --dry-run');
+    });
 
   program
     .command('features')

@@ -2,12 +2,13 @@
  * Streams the records of a CSV file with the physical line number where each record starts.
  *
  * csv-parse does the parsing. Its own line counter miscounts CRLF inside quoted cells, so lines are
- * counted here instead: a record starts one line after the previous record ended, plus the blank
- * lines csv-parse skipped in between (its `empty_lines` counter), and ends after the line breaks
+ * counted here instead: blank lines are not skipped by the parser (they arrive as one empty cell),
+ * so a record starts on the line after the previous one ended, and ends after the line breaks
  * inside its cells. Memory stays flat: nothing is kept per record.
  */
 import { createReadStream } from 'node:fs';
-import { parse, type CsvError, type Info } from 'csv-parse';
+import type { Readable } from 'node:stream';
+import { parse, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { inputError } from '../errors.js';
 import { detectDelimiter, type Delimiter } from './delimiter.js';
@@ -35,7 +36,8 @@ export interface CsvSource {
   encoding: Encoding;
   delimiter: Delimiter;
   header: Header;
-  records: AsyncIterable<CsvRecord>;
+  /** The data records, in batches (one await per batch keeps a million rows fast). */
+  records: AsyncIterable<CsvRecord[]>;
   /** Rows whose cells are all empty (Excel leaves them behind); counted, not reported. */
   readonly blankRows: number;
 }
@@ -73,8 +75,7 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
     sniffed.encoding === 'utf-8' ? bytes : bytes.pipe(iconv.decodeStream(sniffed.encoding === 'windows-1252' ? 'win1252' : sniffed.encoding));
   const parser = parse({
     delimiter,
-    info: true,
-    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     relax_quotes: true,
     max_record_size: hardLimit,
@@ -82,64 +83,83 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
   bytes.on('error', (err) => parser.destroy(err));
   text.pipe(parser);
 
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: Info }>;
+  const raw = rawBatches(parser, file, hardLimit, () => endLine + 1);
+  const pending: string[][] = [];
   let endLine = 0;
-  let emptySeen = 0;
-  const startOf = (info: Info) => endLine + 1 + (info.empty_lines - emptySeen);
-
-  const first = await next(iterator, file, hardLimit, () => startOf(parser.info));
-  if (first === undefined) throw inputError(`${file} is empty: it needs a header row (e.g. email,privileges) and one row per person`);
-  endLine = startOf(first.info) + first.record.reduce((n, f) => n + lineBreaks(f), 0);
-  emptySeen = first.info.empty_lines;
-  const header = mapHeader(first.record, file);
-  const width = first.record.length;
+  let first: string[] | undefined;
+  // Blank lines before the header are allowed.
+  do {
+    if (pending.length === 0) {
+      const next = await raw.next();
+      if (next.done === true) throw inputError(`${file} is empty: it needs a header row (e.g. email,privileges) and one row per person`);
+      pending.push(...next.value);
+      continue;
+    }
+    first = pending.shift()!;
+    endLine += 1 + first.reduce((n, f) => n + lineBreaks(f), 0);
+  } while (first === undefined || isBlank(first));
+  const header = mapHeader(first, file);
+  const width = first.length;
   let blankRows = 0;
 
-  async function* records(): AsyncGenerator<CsvRecord> {
-    for (;;) {
-      let item: { record: string[]; info: Info } | undefined;
-      try {
-        item = await next(iterator, file, hardLimit, () => startOf(parser.info));
-      } catch (err) {
-        if (err instanceof UnclosedQuote) {
-          yield {
-            line: err.line,
-            fields: [],
-            problem: {
-              code: 'unclosed_quote',
-              message: `a quote (") opened on line ${err.line} is never closed, so the rest of the file was read as one cell: close the quote, or write a quote inside a cell as ""`,
-            },
-          };
-          return;
-        }
-        throw err;
-      }
-      if (item === undefined) return;
-      const { record, info } = item;
-      const line = startOf(info);
-      let breaks = 0;
-      for (const f of record) if (f.length > 0 && (f.includes('\n') || f.includes('\r'))) breaks += lineBreaks(f);
-      endLine = line + breaks;
-      emptySeen = info.empty_lines;
-
-      if (isBlank(record)) {
-        blankRows++;
-        continue;
-      }
-      let problem: CsvRecord['problem'];
-      const size = overLimit(record, delimiter, options.maxRecordBytes);
-      if (size !== undefined) {
-        problem = {
+  function toRecord(fields: string[]): CsvRecord | undefined {
+    const line = endLine + 1;
+    let breaks = 0;
+    for (const f of fields) if (f.length > 0 && (f.includes('\n') || f.includes('\r'))) breaks += lineBreaks(f);
+    endLine = line + breaks;
+    if (isBlank(fields)) {
+      if (fields.length > 1) blankRows++; // a row of empty cells; an empty line is not worth a mention
+      return undefined;
+    }
+    const size = overLimit(fields, delimiter, options.maxRecordBytes);
+    if (size !== undefined) {
+      return {
+        line,
+        fields,
+        problem: {
           code: 'record_too_long',
           message: `the row is ${size} bytes long, over the limit of ${options.maxRecordBytes} (--max-record-size): was something pasted into a cell by mistake?`,
-        };
-      } else if (record.length !== width) {
-        problem = {
+        },
+      };
+    }
+    if (fields.length !== width) {
+      return {
+        line,
+        fields,
+        problem: {
           code: 'wrong_field_count',
-          message: `the row has ${record.length} cells but the header has ${width}: a cell containing "${delimiter === '\t' ? 'tab' : delimiter}" needs quotes, or a cell is missing`,
-        };
-      }
-      yield { line, fields: record, problem };
+          message: `the row has ${fields.length} cells but the header has ${width}: a cell containing "${delimiter === '\t' ? 'tab' : delimiter}" needs quotes, or a cell is missing`,
+        },
+      };
+    }
+    return { line, fields };
+  }
+
+  function convert(batch: string[][]): CsvRecord[] {
+    const out: CsvRecord[] = [];
+    for (const fields of batch) {
+      const record = toRecord(fields);
+      if (record !== undefined) out.push(record);
+    }
+    return out;
+  }
+
+  async function* records(): AsyncGenerator<CsvRecord[]> {
+    if (pending.length > 0) yield convert(pending.splice(0));
+    try {
+      for await (const batch of raw) yield convert(batch);
+    } catch (err) {
+      if (!(err instanceof UnclosedQuote)) throw err;
+      yield [
+        {
+          line: err.line,
+          fields: [],
+          problem: {
+            code: 'unclosed_quote',
+            message: `a quote (") opened on line ${err.line} is never closed, so the rest of the file was read as one cell: close the quote, or write a quote inside a cell as ""`,
+          },
+        },
+      ];
     }
   }
 
@@ -161,27 +181,60 @@ class UnclosedQuote extends Error {
   }
 }
 
-async function next<T>(
-  iterator: AsyncIterator<T>,
+const BATCH = 1024;
+
+/**
+ * Records in batches, read synchronously from the parser's buffer: one await per batch instead of
+ * one per record (the async iterator of a stream costs a promise per record).
+ */
+async function* rawBatches(
+  parser: Readable,
   file: string,
   hardLimit: number,
   currentLine: () => number,
-): Promise<T | undefined> {
-  try {
-    const r = await iterator.next();
-    return r.done === true ? undefined : r.value;
-  } catch (err) {
-    const code = (err as CsvError).code as string | undefined;
-    if (code === 'CSV_QUOTE_NOT_CLOSED') throw new UnclosedQuote(currentLine());
-    if (code === 'CSV_MAX_RECORD_SIZE') {
-      throw inputError(
-        `${file}, line ${currentLine()}: a record runs on for more than ${hardLimit} bytes, which usually means a quote that is never closed; the rest of the file cannot be read`,
-        err,
-      );
+): AsyncGenerator<string[][]> {
+  for (;;) {
+    const batch: string[][] = [];
+    for (let r = parser.read() as string[] | null; r !== null; r = batch.length < BATCH ? (parser.read() as string[] | null) : null) {
+      batch.push(r);
     }
-    const message = err instanceof Error ? err.message : String(err);
-    throw inputError(`${file}: cannot be read as CSV (${message})`, err);
+    if (batch.length > 0) {
+      yield batch;
+      continue;
+    }
+    if (parser.errored !== null) throw readError(parser.errored, file, hardLimit, currentLine());
+    if (parser.readableEnded) return;
+    try {
+      await dataOrEnd(parser);
+    } catch (err) {
+      throw readError(err, file, hardLimit, currentLine());
+    }
   }
+}
+
+function dataOrEnd(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (err?: unknown) => {
+      stream.off('readable', onData).off('end', onData).off('error', settle);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onData = () => settle();
+    stream.once('readable', onData).once('end', onData).once('error', settle);
+  });
+}
+
+function readError(err: unknown, file: string, hardLimit: number, line: number): Error {
+  const code = (err as CsvError).code as string | undefined;
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return new UnclosedQuote(line);
+  if (code === 'CSV_MAX_RECORD_SIZE') {
+    return inputError(
+      `${file}, line ${line}: a record runs on for more than ${hardLimit} bytes, which usually means a quote that is never closed; the rest of the file cannot be read`,
+      err,
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return inputError(`${file}: cannot be read as CSV (${message})`, err);
 }
 
 function decodeHead(head: Buffer, encoding: Encoding): string {

@@ -16,11 +16,12 @@ export async function dryRun(options: DryRunOptions): Promise<RunReport> {
   const plan = await openPlan(options.file, options);
   const counts = countStatuses([]);
   let total = 0;
-  async function* results(): AsyncGenerator<RowResult> {
-    for await (const { result } of plan.rows) {
-      counts[result.status]++;
-      total++;
-      yield result;
+  async function* results(): AsyncGenerator<RowResult[]> {
+    for await (const batch of plan.batches) {
+      const rows = batch.map((p) => p.result);
+      for (const r of rows) counts[r.status]++;
+      total += rows.length;
+      yield rows;
     }
   }
   await writeResults(options.resultsPath, plan.carriedNames, results());

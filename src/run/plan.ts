@@ -1,6 +1,6 @@
 /**
- * The offline half of every run: read -> validate, one RowResult per data row, in input order.
- * A dry run writes these as they come; a send keeps them as its plan.
+ * The offline half of every run: read -> validate, one RowResult per data row, in input order
+ * (in batches). A dry run writes these as they come; a send keeps them as its plan.
  */
 import { openCsv, type CsvRecord, type ReadOptions } from '../read/reader.js';
 import type { Header } from '../read/header.js';
@@ -68,9 +68,9 @@ export async function openPlan(file: string, options: PlanOptions) {
     };
   }
 
-  async function* rows(): AsyncGenerator<PlannedRow> {
-    for await (const record of source.records) yield planRecord(record);
+  async function* batches(): AsyncGenerator<PlannedRow[]> {
+    for await (const records of source.records) yield records.map(planRecord);
   }
 
-  return { source, carriedNames: header.carried.map((i) => header.names[i] ?? ''), rows: rows() };
+  return { source, carriedNames: header.carried.map((i) => header.names[i] ?? ''), batches: batches() };
 }

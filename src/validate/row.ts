@@ -4,17 +4,17 @@
  * texts, so each distinct text is parsed once).
  */
 import * as z from 'zod';
-import type { Invitation } from '../types.js';
+import type { Invitation, Privilege } from '../types.js';
 import {
   formatGranted,
   mergeGrants,
   parseAccess,
   toPrivileges,
-  type AccessSpec,
   type Grants,
   type Problem,
 } from './privileges.js';
 import { normalizeRoleName, type Roles } from './roles.js';
+import { didYouMean } from './suggest.js';
 
 /** The cells of the known columns; undefined when the file has no such column. */
 export interface RowCells {
@@ -31,7 +31,7 @@ export type RowCheck =
 const TRUE_WORDS = ['true', 'yes', 'y', '1', 'x'];
 const FALSE_WORDS = ['false', 'no', 'n', '0', ''];
 
-const emailSchema = z.email();
+const emailSchema = z.email().max(254);
 const booleanSchema = z
   .string()
   .transform((v) => v.trim().toLowerCase())
@@ -47,27 +47,21 @@ export function quote(value: string): string {
   return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine);
 }
 
+/** The access part of a row: what it grants, or what is wrong with it. Shared by rows that read the same. */
+interface AccessCheck {
+  problems: Problem[];
+  allFeaturesAccess: boolean;
+  privileges: Privilege[];
+  granted: string;
+}
+
 export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck {
-  const accessCache = new Map<string, AccessSpec>();
-  const access = (text: string): AccessSpec => {
-    let spec = accessCache.get(text);
-    if (spec === undefined) {
-      if (accessCache.size >= CACHE_LIMIT) accessCache.clear();
-      spec = parseAccess(text);
-      accessCache.set(text, spec);
-    }
-    return spec;
-  };
-  const roleNames = () => (roles.size === 0 ? 'no roles file was given (--roles)' : `defined: ${[...roles.keys()].join(', ')}`);
+  // A batch repeats the same few access texts: each distinct combination is worked out once.
+  const cache = new Map<string, AccessCheck>();
+  const roleNames = () => (roles.size === 0 ? 'no roles file was given (--roles FILE)' : `the roles file defines ${[...roles.keys()].join(', ')}`);
 
-  return function validateRow(cells: RowCells): RowCheck {
+  function checkAccess(cells: RowCells): AccessCheck {
     const problems: Problem[] = [];
-    const email = (cells.email ?? '').trim().toLowerCase();
-    if (email === '') problems.push({ code: 'missing_email', message: 'email is empty' });
-    else if (!emailSchema.safeParse(email).success) {
-      problems.push({ code: 'invalid_email', message: `email ${quote(email)} is not a valid address (expected name@company.com)` });
-    }
-
     let explicitAll: boolean | undefined;
     if (cells.allFeaturesAccess !== undefined && cells.allFeaturesAccess.trim() !== '') {
       const parsed = booleanSchema.safeParse(cells.allFeaturesAccess);
@@ -80,12 +74,11 @@ export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck 
       }
     }
 
-    const grants: Grants = new Map();
-    let cellAll = false;
-    const own = access(cells.privileges ?? '');
+    const own = parseAccess(cells.privileges ?? '');
     problems.push(...own.problems);
+    const grants: Grants = new Map();
     mergeGrants(grants, own.grants);
-    cellAll = own.all;
+    const cellAll = own.all;
     const cellListsItems = own.grants.size > 0;
 
     let roleAll = false;
@@ -94,7 +87,7 @@ export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck 
       if (name === '') continue;
       const role = roles.get(name);
       if (role === undefined) {
-        problems.push({ code: 'unknown_role', message: `role ${quote(raw.trim())} is not defined (${roleNames()})` });
+        problems.push({ code: 'unknown_role', message: `role ${quote(raw.trim())} is not defined: ${roleNames()}${didYouMean(name, [...roles.keys()])}` });
         continue;
       }
       roleAll ||= role.all;
@@ -117,20 +110,42 @@ export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck 
         code: 'conflicting_access',
         message: `all_features_access is false but ${cellAll ? 'the privileges say "all"' : 'a role grants all features'}: pick one`,
       });
-    } else if (!wantsAll && grants.size === 0 && !problems.some((p) => p.code.startsWith('unknown_') || p.code === 'missing_permission')) {
+    } else if (!wantsAll && grants.size === 0 && problems.length === 0) {
       problems.push({
         code: 'no_privileges',
         message: 'no access given: list privileges (e.g. contacts:view), name a role, or set all_features_access to true',
       });
     }
-
-    if (problems.length > 0) return { ok: false, email, problems };
     // With every feature granted, Brevo wants an empty privileges list; roles' own lists are dropped.
     const privileges = wantsAll ? [] : toPrivileges(grants);
+    return { problems, allFeaturesAccess: wantsAll, privileges, granted: formatGranted(wantsAll, privileges) };
+  }
+
+  function accessOf(cells: RowCells): AccessCheck {
+    const key = `${cells.privileges ?? ''}\u0000${cells.allFeaturesAccess ?? ''}\u0000${cells.role ?? ''}`;
+    let check = cache.get(key);
+    if (check === undefined) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      check = checkAccess(cells);
+      cache.set(key, check);
+    }
+    return check;
+  }
+
+  return function validateRow(cells: RowCells): RowCheck {
+    const email = (cells.email ?? '').trim().toLowerCase();
+    const problems: Problem[] = [];
+    if (email === '') problems.push({ code: 'missing_email', message: 'email is empty' });
+    else if (!emailSchema.safeParse(email).success) {
+      problems.push({ code: 'invalid_email', message: `email ${quote(email)} is not a valid address (expected name@company.com)` });
+    }
+    const access = accessOf(cells);
+    if (problems.length > 0 || access.problems.length > 0) return { ok: false, email, problems: [...problems, ...access.problems] };
     return {
       ok: true,
-      invitation: { email, allFeaturesAccess: wantsAll, privileges },
-      granted: formatGranted(wantsAll, privileges),
+      // `privileges` is shared by every row with the same access text: treat it as read-only.
+      invitation: { email, allFeaturesAccess: access.allFeaturesAccess, privileges: access.privileges },
+      granted: access.granted,
     };
   };
 }

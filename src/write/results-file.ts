@@ -6,12 +6,13 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import type { RowResult } from '../types.js';
 import { resultHeader, toCells } from './columns.js';
 
-const CSV_OPTIONS = { record_delimiter: 'windows' } as const;
+// Records end in CRLF; csv-stringify then quotes a cell holding CRLF but not one holding a bare LF
+// or CR, which would break the file: quote every cell with a line break.
+const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
 export const BOM = '\uFEFF';
 
 /** CSV text of some rows (no header, no BOM): one record per row. */
@@ -35,25 +36,21 @@ async function syncFile(path: string): Promise<void> {
 const tempPath = (path: string) => `${path}.tmp-${process.pid}`;
 
 /**
- * Streams rows into the results file (through a temporary file), in the order they come; returns
- * once the file is in place. Used by the dry run, which produces rows in input order.
+ * Streams rows into the results file (through a temporary file), batch by batch, in the order they
+ * come; returns once the file is in place. Used by the dry run, which produces rows in input order.
  */
 export async function writeResults(
   path: string,
   carriedNames: readonly string[],
-  rows: AsyncIterable<RowResult> | Iterable<RowResult>,
+  batches: AsyncIterable<readonly RowResult[]> | Iterable<readonly RowResult[]>,
 ): Promise<void> {
   const tmp = tempPath(path);
-  async function* cells() {
-    yield resultHeader(carriedNames);
-    for await (const row of rows) yield toCells(row);
+  async function* text() {
+    yield csvHeader(carriedNames);
+    for await (const rows of batches) yield csvRows(rows);
   }
   try {
-    await pipeline(
-      Readable.from(cells()),
-      stringify({ ...CSV_OPTIONS, bom: true }),
-      createWriteStream(tmp),
-    );
+    await pipeline(Readable.from(text()), createWriteStream(tmp));
     await syncFile(tmp);
     await rename(tmp, path);
   } catch (err) {

@@ -22,7 +22,7 @@ export async function finishRun(io: CliIo, options: CommonOptions, report: RunRe
 
 export async function validateCommand(file: string, flags: RawFlags, io: CliIo): Promise<number> {
   const options = resolveValidateOptions(flags, io.env);
-  const log = createLogger({ level: options.logLevel, format: logFormatFor(io, options.logFormat), destination: undefined });
+  const log = await createLogger({ level: options.logLevel, format: logFormatFor(io, options.logFormat), destination: undefined });
   const resultsPath = resultsPathFor(file, flags.output as string | undefined, io.cwd);
   const roles = options.rolesFile === undefined ? NO_ROLES : await loadRoles(resolve(io.cwd, options.rolesFile));
   log.debug({ file, resultsPath }, 'dry run started');

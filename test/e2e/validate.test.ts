@@ -1,0 +1,190 @@
+/** The real CLI, as a child process, on real files: `validate` and the commands around it. */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectNoStackTrace, fixture, runCli } from '../helpers/cli.js';
+import { cleanTempDirs, readHeader, readResults, tempDir } from '../helpers/files.js';
+
+afterAll(cleanTempDirs);
+
+async function validate(input: string, extra: string[] = []) {
+  const dir = tempDir();
+  const out = join(dir, 'results.csv');
+  const run = await runCli(['validate', input, '-o', out, ...extra]);
+  expectNoStackTrace(run.stdout + run.stderr);
+  return { run, out, rows: existsSync(out) ? readResults(out) : [] };
+}
+
+describe('brevo-invite validate', () => {
+  test('every data row gets one results row with its line, status and granted; exit 1 when some are invalid', async () => {
+    const { run, rows } = await validate(fixture('inputs/every-problem.csv'));
+    expect(run.code).toBe(1);
+    expect(rows.map((r) => [r.line, r.status, r.error_code])).toEqual([
+      ['2', 'valid', ''],
+      ['3', 'invalid', 'invalid_email'],
+      ['4', 'invalid', 'missing_email'],
+      ['5', 'invalid', 'unknown_feature'],
+      ['6', 'invalid', 'unknown_permission'],
+      ['7', 'invalid', 'unknown_permission'],
+      ['8', 'invalid', 'no_privileges'],
+      ['9', 'invalid', 'conflicting_access'],
+      ['10', 'invalid', 'invalid_all_features_access'],
+      ['11', 'invalid', 'unknown_role'],
+      ['12', 'duplicate', 'duplicate_email'],
+      ['13', 'valid', ''],
+      ['14', 'invalid', 'invalid_all_features_access'],
+      ['15', 'valid', ''],
+    ]);
+    expect(rows[0]).toMatchObject({ email: 'ok@example.com', granted: 'contacts:view|import', attempts: '0', name: 'Okay', input_status: 'carried' });
+    expect(rows[4]?.error_message).toBe(
+      'line 6: "imprt" is not a permission of contacts (did you mean "import"?); contacts has: view, create_edit_delete, import, export, list_and_attributes, forms',
+    );
+    expect(rows[10]?.error_message).toBe('line 12: ok@example.com already appears on line 2; a person is invited once, from their first row');
+    expect(rows[11]?.granted).toBe('all');
+    expect(rows[12]!.error_message.split('; ').length).toBeGreaterThanOrEqual(4);
+    expect(rows[13]?.granted).toBe('companies:manage_others_companies');
+    expect(run.stderr).toMatch(/invalid\s+10\s/);
+    expect(run.stderr).toMatch(/Results: .*results\.csv/);
+  });
+
+  test('a clean file exits 0 and the default results path is beside the input', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'team.csv');
+    copyFileSync(fixture('sample.csv'), input);
+    const run = await runCli(['validate', input, '--roles', fixture('roles.json')]);
+    expect(run.code).toBe(0);
+    const rows = readResults(join(dir, 'team.results.csv'));
+    expect(rows).toHaveLength(11);
+    expect(rows.every((r) => r.status === 'valid')).toBe(true);
+    expect(run.stderr).toContain('All rows are valid');
+  });
+
+  test('send --dry-run is validate', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'r.csv');
+    const run = await runCli(['send', fixture('inputs/every-problem.csv'), '--dry-run', '-o', out], { env: {} });
+    expect(run.code).toBe(1);
+    expect(readResults(out)).toHaveLength(14);
+  });
+
+  test('carried columns keep their characters from every encoding', async () => {
+    for (const name of ['utf8-bom.csv', 'utf16le-bom.csv', 'utf16be-bom.csv', 'utf16le-tab.csv']) {
+      const { run, rows } = await validate(fixture(`inputs/${name}`));
+      expect(run.code).toBe(0);
+      expect(rows.map((r) => r.name)).toEqual(['Zoë Müller', 'François Øster']);
+    }
+    const cp = await validate(fixture('inputs/windows-1252.csv'));
+    expect(cp.rows.map((r) => [r.name, r.note])).toEqual([
+      ['Zoë Müller', 'costs 5 €'],
+      ['François Œuvre', '“quoted” – dash'],
+    ]);
+  });
+
+  test('multi-line quoted cells keep their line numbers and contents', async () => {
+    const { rows } = await validate(fixture('inputs/multiline.csv'));
+    expect(rows.map((r) => [r.line, r.status])).toEqual([
+      ['2', 'valid'],
+      ['5', 'valid'],
+      ['6', 'valid'],
+      ['9', 'invalid'],
+    ]);
+    expect(rows[0]?.notes).toBe('line one\r\nline two');
+    expect(rows[2]?.notes).toBe('three\nlines\nhere');
+  });
+
+  test('no results cell can run as a formula', async () => {
+    const { rows, out } = await validate(fixture('inputs/formulas.csv'));
+    expect(rows.map((r) => [r.comment, r.cost])).toEqual([
+      ['\'=HYPERLINK("http://x")', "'-5"],
+      ["'+1+1", "'@SUM(A1)"],
+      ["'\nnew line first", "'\tTab"],
+    ]);
+    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r\n]/);
+    expect(readHeader(out).slice(0, 3)).toEqual(['line', 'email', 'status']);
+  });
+
+  test('damaged rows are invalid with their line, and reading goes on', async () => {
+    const wrong = await validate(fixture('inputs/wrong-field-count.csv'));
+    expect(wrong.rows.map((r) => [r.line, r.status, r.error_code])).toEqual([
+      ['2', 'valid', ''],
+      ['3', 'invalid', 'wrong_field_count'],
+      ['4', 'invalid', 'wrong_field_count'],
+      ['5', 'valid', ''],
+    ]);
+    expect(wrong.rows[1]?.email).toBe('bob@example.com');
+    const quote = await validate(fixture('inputs/unclosed-quote.csv'));
+    expect(quote.rows.map((r) => [r.line, r.status, r.error_code])).toEqual([
+      ['2', 'valid', ''],
+      ['3', 'invalid', 'unclosed_quote'],
+    ]);
+    const long = await validate(fixture('inputs/long-record.csv'));
+    expect(long.rows.map((r) => r.error_code)).toEqual(['', 'record_too_long', '']);
+  });
+
+  test.each([
+    ['inputs/empty.csv', /is empty/],
+    ['inputs/no-email-column.csv', /line 1: no email column; the header has "name", "privileges"/],
+    ['inputs/workbook.xlsx.csv', /Excel workbook/],
+    ['inputs/binary.csv', /binary file/],
+    ['inputs/does-not-exist.csv', /cannot find the file/],
+  ])('%s stops with exit 2 and one clear sentence, writing nothing', async (name, message) => {
+    const { run, out } = await validate(fixture(name));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('bad flags and a bad roles file are exit 2 with one sentence', async () => {
+    const dir = tempDir();
+    const roles = join(dir, 'roles.json');
+    writeFileSync(roles, '{"sales": "deals:*"}');
+    const cases = [
+      [['validate', fixture('sample.csv'), '--delimiter', 'x'], /invalid --delimiter: expected one of , ; tab \|, got "x"/],
+      [['validate', fixture('sample.csv'), '--roles', roles], /role "sales": unknown feature "deals"/],
+      [['validate', fixture('sample.csv'), '--bogus'], /unknown option '--bogus'/],
+      [['validate'], /missing required argument 'file'/],
+      [['validate', fixture('sample.csv'), '-o', fixture('sample.csv')], /would overwrite the input/],
+    ] as const;
+    for (const [args, message] of cases) {
+      const run = await runCli([...args]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expectNoStackTrace(run.stderr);
+    }
+  });
+
+  test('logs are JSON lines on stderr when it is not a terminal', async () => {
+    const { run } = await validate(fixture('sample.csv'), ['--roles', fixture('roles.json')]);
+    const jsonLines = run.stderr.split('\n').filter((l) => l.startsWith('{'));
+    expect(jsonLines.length).toBeGreaterThan(0);
+    for (const line of jsonLines) expect(JSON.parse(line)).toHaveProperty('msg');
+  });
+
+  test('--summary-json writes the counts', async () => {
+    const dir = tempDir();
+    const summary = join(dir, 'summary.json');
+    const { run } = await validate(fixture('inputs/every-problem.csv'), ['--summary-json', summary]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ exit_code: 1, rows: 14, counts: { valid: 3, invalid: 10, duplicate: 1 } });
+  });
+});
+
+describe('brevo-invite features, --help, --version', () => {
+  test('features prints the catalog as a table and as JSON', async () => {
+    const table = await runCli(['features']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/contacts\s+view, create_edit_delete, import, export, list_and_attributes, forms/);
+    expect(table.stdout).toContain('companies:manage_other_companies (sent as manage_others_companies');
+    const json = await runCli(['features', '--json']);
+    expect(JSON.parse(json.stdout).features.landing_pages).toEqual(['all']);
+  });
+
+  test('--help and --version exit 0', async () => {
+    for (const args of [['--help'], ['validate', '--help'], ['--version']]) {
+      const run = await runCli(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout.length).toBeGreaterThan(0);
+    }
+  });
+});

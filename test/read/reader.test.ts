@@ -1,0 +1,131 @@
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openCsv, type CsvRecord } from '../../src/read/reader.js';
+import { fixture } from '../helpers/cli.js';
+import { cleanTempDirs, tempDir } from '../helpers/files.js';
+
+afterAll(cleanTempDirs);
+
+const OPTIONS = { maxRecordBytes: 64 * 1024 };
+
+async function readAll(path: string, options = OPTIONS) {
+  const source = await openCsv(path, options);
+  const records: CsvRecord[] = [];
+  for await (const batch of source.records) records.push(...batch);
+  return { source, records };
+}
+
+function file(content: string | Buffer): string {
+  const path = join(tempDir(), 'input.csv');
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('reader', () => {
+  test('gives each record the physical line where it starts, across multi-line cells and blank lines', async () => {
+    const { records } = await readAll(fixture('inputs/multiline.csv'));
+    expect(records.map((r) => [r.line, r.fields[0]])).toEqual([
+      [2, 'ann@example.com'],
+      [5, 'bob@example.com'],
+      [6, 'cy@example.com'],
+      [9, 'dan@example.com'],
+    ]);
+    expect(records[0]?.fields[2]).toBe('line one\r\nline two');
+  });
+
+  test('counts CRLF inside a quoted cell as one line', async () => {
+    const { records } = await readAll(file('email,note\r\na@x.co,"1\r\n2\r\n3"\r\n\r\n\r\nb@x.co,ok\r\n'));
+    expect(records.map((r) => r.line)).toEqual([2, 7]);
+  });
+
+  test('reads ; with CRLF, maps header aliases, skips rows of empty cells', async () => {
+    const { source, records } = await readAll(fixture('inputs/semicolon-crlf.csv'));
+    expect(source.delimiter).toBe(';');
+    expect(source.header.index).toEqual({ email: 0, allFeaturesAccess: 1, privileges: 2 });
+    expect(source.header.carried).toEqual([3]);
+    expect(records.map((r) => [r.line, r.fields[3]])).toEqual([
+      [2, 'Marketing'],
+      [3, 'IT'],
+      [5, 'Sales; EMEA'],
+    ]);
+  });
+
+  test.each([
+    ['inputs/utf8-bom.csv', ','],
+    ['inputs/utf16le-bom.csv', ','],
+    ['inputs/utf16be-bom.csv', ','],
+    ['inputs/utf16le-tab.csv', '\t'],
+  ])('decodes %s', async (name, delimiter) => {
+    const { source, records } = await readAll(fixture(name));
+    expect(source.delimiter).toBe(delimiter);
+    expect(source.header.names[0]).toBe('email');
+    expect(records.map((r) => r.fields[1])).toEqual(['Zoë Müller', 'François Øster']);
+  });
+
+  test('decodes Windows-1252, including the characters it has beyond Latin-1', async () => {
+    const { records } = await readAll(fixture('inputs/windows-1252.csv'));
+    expect(records.map((r) => r.fields[3])).toEqual(['costs 5 €', '“quoted” – dash']);
+    expect(records[1]?.fields[1]).toBe('François Œuvre');
+  });
+
+  test('a file with invalid UTF-8 only near its end is still read as Windows-1252', async () => {
+    const filler = 'filler@example.com,contacts:view,x\n'.repeat(60_000);
+    const bytes = Buffer.concat([Buffer.from(`email,privileges,note\n${filler}`), Buffer.from('last@example.com,contacts:view,caf'), Buffer.from([0xe9, 0x0a])]);
+    const { source, records } = await readAll(file(bytes));
+    expect(source.encoding).toBe('windows-1252');
+    expect(records.at(-1)?.fields[2]).toBe('café');
+  });
+
+  test('rows with the wrong number of cells and over-long rows are damaged, and reading goes on', async () => {
+    const wrong = await readAll(fixture('inputs/wrong-field-count.csv'));
+    expect(wrong.records.map((r) => [r.line, r.problem?.code])).toEqual([
+      [2, undefined],
+      [3, 'wrong_field_count'],
+      [4, 'wrong_field_count'],
+      [5, undefined],
+    ]);
+    const long = await readAll(fixture('inputs/long-record.csv'));
+    expect(long.records.map((r) => [r.line, r.problem?.code])).toEqual([
+      [2, undefined],
+      [3, 'record_too_long'],
+      [4, undefined],
+    ]);
+  });
+
+  test('an unclosed quote becomes one damaged record at the line where it opened', async () => {
+    const { records } = await readAll(fixture('inputs/unclosed-quote.csv'));
+    expect(records.map((r) => [r.line, r.problem?.code])).toEqual([
+      [2, undefined],
+      [3, 'unclosed_quote'],
+    ]);
+    expect(records[1]?.problem?.message).toContain('opened on line 3 is never closed');
+  });
+
+  test('a record past the hard limit stops the file with the line', async () => {
+    const path = file(`email,note\na@x.co,"${'x'.repeat(2 * 1024 * 1024)}\n`);
+    await expect(readAll(path, { maxRecordBytes: 1024 })).rejects.toMatchObject({ code: 'input', message: expect.stringContaining('line 2') });
+  });
+
+  test('a missing email column lists the columns found', async () => {
+    await expect(openCsv(fixture('inputs/no-email-column.csv'), OPTIONS)).rejects.toMatchObject({
+      code: 'input',
+      message: expect.stringContaining('no email column; the header has "name", "privileges"'),
+    });
+  });
+
+  test('two columns for the same thing are refused', async () => {
+    await expect(openCsv(file('Email,E-mail,privileges\n'), OPTIONS)).rejects.toMatchObject({
+      message: expect.stringContaining('columns "Email" and "E-mail" both mean email'),
+    });
+  });
+
+  test('a header with no data rows reads as zero records', async () => {
+    const { records } = await readAll(fixture('inputs/header-only.csv'));
+    expect(records).toEqual([]);
+  });
+
+  test('a file of blank lines is empty', async () => {
+    await expect(openCsv(file('\n\n\n'), OPTIONS)).rejects.toMatchObject({ code: 'input', message: expect.stringContaining('is empty') });
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { CATALOG, FEATURES } from '../../src/catalog/catalog.js';
+import { formatGranted, parseAccess, toPrivileges } from '../../src/validate/privileges.js';
+
+const canonical = (text: string) => {
+  const spec = parseAccess(text);
+  return { all: spec.all, problems: spec.problems, granted: formatGranted(false, toPrivileges(spec.grants)) };
+};
+
+describe('privileges grammar', () => {
+  test.each([
+    ['contacts:view', 'contacts:view'],
+    ['contacts:import|view', 'contacts:view|import'],
+    ['contacts:view; contacts:import', 'contacts:view|import'],
+    ['contacts:view,templates:*', 'contacts:view; templates:create_edit_delete|activate_deactivate'],
+    ['templates:* contacts:view', 'contacts:view; templates:create_edit_delete|activate_deactivate'],
+    ['contacts:view\ncontacts:view', 'contacts:view'],
+    ['  CONTACTS : View | Import  ', 'contacts:view|import'],
+    ['email-campaigns:create-edit-delete', 'email_campaigns:create_edit_delete'],
+    ['companies:manage_other_companies', 'companies:manage_others_companies'],
+    ['', ''],
+  ])('%j grants %j', (text, granted) => {
+    expect(canonical(text)).toEqual({ all: false, problems: [], granted });
+  });
+
+  test.each(['*', 'all', 'ALL', ' * '])('%j means every feature', (text) => {
+    expect(parseAccess(text)).toMatchObject({ all: true, problems: [] });
+  });
+
+  test('a typo in a feature suggests the nearest name', () => {
+    expect(parseAccess('contact:view').problems).toEqual([
+      { code: 'unknown_feature', message: 'unknown feature "contact" (did you mean "contacts"?)' },
+    ]);
+  });
+
+  test('a permission of another feature says where it belongs and lists the valid ones', () => {
+    const [problem] = parseAccess('contacts:logs').problems;
+    expect(problem?.code).toBe('unknown_permission');
+    expect(problem?.message).toContain('"logs" is not a permission of contacts (it belongs to transactional_emails)');
+    expect(problem?.message).toContain('contacts has: view, create_edit_delete, import, export, list_and_attributes, forms');
+  });
+
+  test('a typo in a permission suggests the nearest one', () => {
+    expect(parseAccess('contacts:imprt').problems[0]?.message).toContain('(did you mean "import"?)');
+  });
+
+  test('a feature without a permission says how to write one', () => {
+    expect(parseAccess('contacts').problems[0]).toMatchObject({ code: 'missing_permission' });
+    expect(parseAccess('contacts:').problems[0]?.message).toContain('contacts:*');
+  });
+
+  test('a bare permission name says which feature to put before it', () => {
+    expect(parseAccess('contacts:view, export').problems[0]?.message).toBe(
+      'unknown feature "export" ("export" is a permission: write it as contacts:export)',
+    );
+  });
+
+  test('collects every problem of a cell', () => {
+    expect(parseAccess('contact:view; contacts:nope; bogus').problems).toHaveLength(3);
+  });
+});
+
+const itemArb = fc.constantFrom(...FEATURES).chain((feature) =>
+  fc
+    .subarray([...CATALOG[feature]], { minLength: 1 })
+    .map((perms) => `${feature}:${perms.join('|')}`),
+);
+
+describe('privileges grammar: properties', () => {
+  test('never throws, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        const spec = parseAccess(text);
+        expect(Array.isArray(spec.problems)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('granted parses back to the same privileges', () => {
+    fc.assert(
+      fc.property(fc.array(itemArb, { minLength: 1, maxLength: 8 }), fc.constantFrom('; ', ',', ' ', '\n'), (items, sep) => {
+        const first = parseAccess(items.join(sep));
+        expect(first.problems).toEqual([]);
+        const privileges = toPrivileges(first.grants);
+        const again = parseAccess(formatGranted(false, privileges));
+        expect(again.problems).toEqual([]);
+        expect(toPrivileges(again.grants)).toEqual(privileges);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

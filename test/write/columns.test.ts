@@ -1,0 +1,27 @@
+import { describe, expect, test } from '@jest/globals';
+import { escapeFormula, resultHeader, toCells, unescapeFormula } from '../../src/write/columns.js';
+
+describe('results columns', () => {
+  test('our columns come first, then the input ones; collisions are renamed input_<name>', () => {
+    expect(resultHeader(['name', 'Status', 'line', 'input_line'])).toEqual([
+      'line', 'email', 'status', 'invoice_id', 'error_code', 'error_message', 'http_status', 'attempts', 'granted', 'finished_at',
+      'name', 'input_Status', 'input_line', 'input_input_line',
+    ]);
+  });
+
+  test.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '\nx'])('%j is escaped against formula injection', (value) => {
+    expect(escapeFormula(value)).toBe(`'${value}`);
+    expect(unescapeFormula(escapeFormula(value))).toBe(value);
+  });
+
+  test.each(['plain', "'quoted", 'a=b', ''])('%j is left alone', (value) => {
+    expect(escapeFormula(value)).toBe(value);
+    expect(unescapeFormula(value)).toBe(value);
+  });
+
+  test('a row becomes its cells, in column order', () => {
+    expect(
+      toCells({ line: 4, email: 'a@b.co', status: 'failed', errorCode: 'invalid_parameter', errorMessage: 'no', httpStatus: 400, attempts: 1, granted: 'all', finishedAt: '2026-01-01T00:00:00.000Z', extra: ['=x', 'y'] }),
+    ).toEqual(['4', 'a@b.co', 'failed', '', 'invalid_parameter', 'no', '400', '1', 'all', '2026-01-01T00:00:00.000Z', "'=x", 'y']);
+  });
+});
