@@ -15,8 +15,12 @@ export interface CliIo {
   cwd: string;
   /** The arguments after the program name, as typed (for the resume command). */
   args: readonly string[];
-  /** Registers a handler for SIGINT/SIGTERM; returns a function that removes it. */
-  onSignal: (handler: (signal: NodeJS.Signals) => void) => () => void;
+  /**
+   * Registers what to do on SIGINT/SIGTERM: the first calls `stop` (finish what is in flight,
+   * then end normally); a second calls `flushNow` and ends the process at once with 130.
+   * Returns a function that removes the handlers.
+   */
+  onInterrupt: (handlers: { stop: () => void; flushNow: () => void }) => () => void;
 }
 
 export const logFormatFor = (io: CliIo, chosen: LogFormat | undefined): LogFormat =>

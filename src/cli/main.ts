@@ -9,7 +9,19 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   args: process.argv.slice(2),
-  onSignal: (handler) => {
+  onInterrupt: ({ stop, flushNow }) => {
+    let count = 0;
+    const handler = (signal: NodeJS.Signals) => {
+      count++;
+      if (count === 1) {
+        process.stderr.write(`\n${signal}: finishing the requests in flight, then writing the results (press Ctrl+C again to stop at once)\n`);
+        stop();
+        return;
+      }
+      flushNow();
+      process.stderr.write('Stopped at once; every finished row is in the results file. Run again with --resume.\n');
+      process.exit(130);
+    };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
     return () => {
@@ -19,3 +31,5 @@ const code = await runCli(process.argv.slice(2), {
   },
 });
 process.exitCode = code;
+// Everything is closed by now; should a stray handle remain, it must not keep a finished run alive.
+setTimeout(() => process.exit(code), 2000).unref();

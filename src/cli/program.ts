@@ -5,11 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { describeError, isAppError, usageError, type ErrorCode } from '../errors.js';
+import { describeError, isAppError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../run/report.js';
 import { featuresJson, featuresText } from './commands/features.js';
 import type { CliIo } from './io.js';
-import { ENV_NAMES, LOG_LEVELS, type RawFlags } from './options.js';
+import { DEFAULTS, ENV_NAMES, LOG_LEVELS, type RawFlags } from './options.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -64,17 +64,57 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   readingOptions(
     program
       .command('send')
-      .description('Validate every row, then send the invitations to Brevo.')
+      .description('Validate every row, then send the invitations to Brevo. The key comes from BREVO_API_KEY or --api-key-file.')
       .argument('<file>', 'the CSV file: a header row, then one row per person'),
   )
     .option('--dry-run', 'validate only, like the validate command')
-    .action(async (file: string, flags: RawFlags) => {
+    .option('--concurrency <n>', `requests at once (default ${DEFAULTS.concurrency})${env('concurrency')}`)
+    .option('--rate <n>', `at most n requests per second, a client-side ceiling (default: none)${env('rate')}`)
+    .option('--max-retries <n>', `retries of a 5xx or network error (default ${DEFAULTS.maxRetries})${env('maxRetries')}`)
+    .option('--timeout <ms>', `per request (default ${DEFAULTS.timeoutMs})${env('timeout')}`)
+    .option('--max-wait <duration>', `longest wait for a rate-limit window before stopping with the rest deferred (default 1h)${env('maxWait')}`)
+    .option('--limit <n>', `invite at most n rows this run${env('limit')}`)
+    .option('--resume', `continue from the results file: keep finished rows, send the rest${env('resume')}`)
+    .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`)
+    .option('-y, --yes', 'do not ask before sending')
+    .option('--base-url <url>', `API base URL (default ${DEFAULTS.baseUrl})${env('baseUrl')}`)
+    .option('--api-key-file <file>', `read the API key from this file${env('apiKeyFile')}`)
+    .addOption(new Option('--api-key <key>').hideHelp())
+    .action(async (file: string, flags: RawFlags & { skipExisting?: boolean; apiKey?: unknown }) => {
       if (flags.dryRun === true) {
         const { validateCommand } = await import('./commands/validate.js');
         exitCode = await validateCommand(file, flags, io);
         return;
       }
-      throw usageError('sending is not available in this build yet; use --dry-run');
+      // commander sets skipExisting to true when --no-skip-existing is absent; only an explicit "no" counts.
+      if (flags.skipExisting === true) delete flags.skipExisting;
+      const { sendCommand } = await import('./commands/send.js');
+      exitCode = await sendCommand(file, flags, io);
+    });
+
+  program
+    .command('simulator')
+    .description('Run a local stand-in for Brevo (127.0.0.1) to rehearse a batch: same API, rate limits and faults.')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--rate-limit <n/window>', 'requests per window, e.g. 100/1h, 10/2s, or off (default 100/1h)')
+    .option('--latency <ms>', 'delay before each answer (default 0)')
+    .option('--fail-rate <fraction>', 'share of invitations that meet a fault, 0 to 1 (default 0)')
+    .option('--faults <list>', 'which faults: http_500, http_503, reset_before, reset_after, slow (default all)')
+    .option('--slow <ms>', 'how late a slow answer is (default 5000)')
+    .option('--seed <n>', 'seed of the fault schedule (default 1)')
+    .option('--existing <emails>', 'users already in the account: a@x.com,b@x.com:pending')
+    .option('--accept-key-file <file>', 'accept only the key in this file (default: any key)')
+    .action(async (flags) => {
+      const { simulatorCommand } = await import('./commands/simulator.js');
+      exitCode = await simulatorCommand(flags, io);
+    });
+
+  program
+    .command('demo')
+    .description('Send the bundled sample to a local simulator and show the results (what npm start runs).')
+    .action(async () => {
+      const { demoCommand } = await import('./commands/demo.js');
+      exitCode = await demoCommand(io);
     });
 
   program

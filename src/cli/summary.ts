@@ -57,7 +57,7 @@ export function nextStep(report: RunReport, resume: string): string {
   }
   if (c.failed > 0) return `Open the results file: ${c.failed} row${c.failed === 1 ? '' : 's'} failed (see error_code and error_message).`;
   if (needFix > 0) return `Fix the ${needFix} row${needFix === 1 ? '' : 's'} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
-  return 'Nothing left to do.';
+  return 'All done: every row is invited, skipped or kept from an earlier run.';
 }
 
 export function renderSummary(report: RunReport, resume: string, now = Date.now()): string {

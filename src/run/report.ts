@@ -4,7 +4,7 @@
  */
 import { STATUSES, type RowResult, type Status } from '../types.js';
 
-export type StopReason = 'auth' | 'permission' | 'signal' | 'budget' | 'limit';
+export type StopReason = 'auth' | 'permission' | 'signal' | 'budget' | 'limit' | 'unavailable';
 
 export const EXIT = {
   ok: 0,

@@ -1,0 +1,64 @@
+/** `brevo-invite send <file>`: validate, then invite, against Brevo or the simulator. */
+import { resolve } from 'node:path';
+import { systemClock } from '../../clock.js';
+import { usageError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { sendRun } from '../../run/send-run.js';
+import { BrevoClient, createPool } from '../../send/client.js';
+import { NO_ROLES, loadRoles } from '../../validate/roles.js';
+import { logFormatFor, type CliIo } from '../io.js';
+import { resolveSendOptions, type RawFlags } from '../options.js';
+import { resultsPathFor } from '../paths.js';
+import { confirmPlan } from '../prompt.js';
+import { progressFor } from '../progress.js';
+import { checkBaseUrl, loadApiKey } from '../secrets.js';
+import { finishRun } from './validate.js';
+
+export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unknown }, io: CliIo): Promise<number> {
+  if (flags.apiKey !== undefined) {
+    throw usageError('--api-key is not accepted: a key on the command line shows in process lists and shell history. Set BREVO_API_KEY (or put it in .env), or use --api-key-file FILE');
+  }
+  const options = resolveSendOptions(flags, io.env);
+  const baseUrl = checkBaseUrl(options.baseUrl);
+  const apiKey = loadApiKey(options.apiKeyFile, io.env, io.cwd);
+  const resultsPath = resultsPathFor(file, flags.output as string | undefined, io.cwd);
+  const roles = options.rolesFile === undefined ? NO_ROLES : await loadRoles(resolve(io.cwd, options.rolesFile));
+  const format = logFormatFor(io, options.logFormat);
+  const log = await createLogger({ level: options.logLevel, format, secrets: () => [apiKey] });
+  const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
+
+  const pool = createPool(baseUrl, options.concurrency, options.timeoutMs);
+  try {
+    log.debug({ baseUrl, resultsPath, concurrency: options.concurrency, ratePerSecond: options.ratePerSecond }, 'send started');
+    const report = await sendRun(
+      {
+        file: resolve(io.cwd, file),
+        resultsPath,
+        roles,
+        encoding: options.encoding,
+        delimiter: options.delimiter,
+        maxRecordBytes: options.maxRecordBytes,
+        concurrency: options.concurrency,
+        ratePerSecond: options.ratePerSecond,
+        maxRetries: options.maxRetries,
+        maxWaitMs: options.maxWaitMs,
+        limit: options.limit,
+        resume: options.resume,
+        skipExisting: options.skipExisting,
+      },
+      {
+        api: new BrevoClient({ baseUrl, apiKey, timeoutMs: options.timeoutMs, dispatcher: pool }),
+        clock: systemClock,
+        random: Math.random,
+        log,
+        confirm: interactive && !options.yes ? (plan) => confirmPlan(plan, io) : undefined,
+        progress: progressFor(io, log, io.stderr.isTTY === true),
+        onInterrupt: io.onInterrupt,
+      },
+    );
+    log.info({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor }, 'send finished');
+    return await finishRun(io, options, { ...report, input: file });
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,79 @@
+/** `brevo-invite simulator`: a local Brevo stand-in for rehearsals, demos and tests. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as z from 'zod';
+import { parseDuration } from '../../duration.js';
+import { configError, usageError } from '../../errors.js';
+import { FAULTS, parseFaults } from '../../simulator/faults.js';
+import { startSimulator, type SimulatorOptions } from '../../simulator/server.js';
+import { parseRateLimit } from '../../simulator/window.js';
+import type { CliIo } from '../io.js';
+
+export interface SimulatorFlags {
+  port?: string;
+  rateLimit?: string;
+  latency?: string;
+  failRate?: string;
+  faults?: string;
+  slow?: string;
+  seed?: string;
+  existing?: string;
+  acceptKeyFile?: string;
+}
+
+const bad = (flag: string, expected: string, value: unknown) => usageError(`invalid --${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
+
+export function simulatorOptions(flags: SimulatorFlags, cwd: string): SimulatorOptions {
+  const port = flags.port === undefined ? 0 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad('port', 'a port number (0 for any free port)', flags.port);
+  const rateLimit = parseRateLimit(flags.rateLimit ?? '100/1h', parseDuration);
+  if (rateLimit === undefined) throw bad('rate-limit', 'requests per window, such as 100/1h or 10/2s (or off)', flags.rateLimit);
+  const latencyMs = flags.latency === undefined ? 0 : /^\d+$/.test(flags.latency) ? Number(flags.latency) : parseDuration(flags.latency);
+  if (latencyMs === undefined) throw bad('latency', 'milliseconds or a duration such as 50ms', flags.latency);
+  const failRate = z.coerce.number().min(0).max(1).safeParse(flags.failRate ?? '0');
+  if (!failRate.success) throw bad('fail-rate', 'a fraction from 0 to 1, such as 0.2', flags.failRate);
+  const faults = flags.faults === undefined ? [...FAULTS] : parseFaults(flags.faults);
+  if (faults === undefined) throw bad('faults', `a comma-separated list of ${FAULTS.join(', ')}`, flags.faults);
+  const slowMs = flags.slow === undefined ? 5000 : /^\d+$/.test(flags.slow) ? Number(flags.slow) : parseDuration(flags.slow);
+  if (slowMs === undefined) throw bad('slow', 'milliseconds or a duration such as 5s', flags.slow);
+  const seed = flags.seed === undefined ? 1 : Number(flags.seed);
+  if (!Number.isInteger(seed)) throw bad('seed', 'a whole number', flags.seed);
+  const existing = (flags.existing ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+    .map((entry) => {
+      const [email, status] = entry.split(':');
+      return { email: email!, status: status === 'pending' ? ('pending' as const) : ('active' as const) };
+    });
+  let apiKey: string | undefined;
+  if (flags.acceptKeyFile !== undefined) {
+    try {
+      apiKey = readFileSync(resolve(cwd, flags.acceptKeyFile), 'utf8').trim();
+    } catch {
+      throw configError(`cannot read --accept-key-file ${flags.acceptKeyFile}`);
+    }
+  }
+  return { port, rateLimit, latencyMs, failRate: failRate.data, faults, slowMs, seed, existing, apiKey };
+}
+
+export async function simulatorCommand(flags: SimulatorFlags, io: CliIo): Promise<number> {
+  const options = simulatorOptions(flags, io.cwd);
+  const sim = await startSimulator({
+    ...options,
+    onRequest: (r) =>
+      io.stdout.write(`${new Date(r.at).toISOString()} ${r.method} ${r.path} ${r.status ?? '-'}${r.email ? ` ${r.email}` : ''}${r.fault ? ` fault=${r.fault}` : ''}\n`),
+  });
+  const limit = options.rateLimit === null || options.rateLimit === undefined ? 'no rate limit' : `${options.rateLimit.limit} requests per ${options.rateLimit.windowMs / 1000}s`;
+  io.stderr.write(
+    `Brevo simulator listening on ${sim.url} (${limit}${options.failRate ? `, faults on ${Math.round(options.failRate * 100)}% of invitations` : ''}).\n` +
+      `Send a batch to it with:\n  BREVO_API_KEY=any-key brevo-invite send users.csv --base-url ${sim.url}\n` +
+      `What it received: ${sim.url.replace(/\/v3$/, '')}/__simulator/state   Stop it with Ctrl+C.\n`,
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = io.onInterrupt({ stop: () => resolveStop(), flushNow: () => resolveStop() });
+    void stop;
+  });
+  await sim.close();
+  return 0;
+}

@@ -1,0 +1,255 @@
+/**
+ * `brevo-invite send`: the whole run. Offline first (read and validate every row, fold in an
+ * earlier run's results when resuming), then one list call (which proves the key, skips existing
+ * users and settles rows left in flight), then the invitations, with the results file kept
+ * current all along.
+ */
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { Gate } from '../send/gate.js';
+import { DEFAULT_RETRY } from '../send/retry.js';
+import { RunControl, deferredRow, fetchUsers, sendAll, type Api, type SendJob, type SenderDeps } from '../send/sender.js';
+import type { UserState } from '../send/users.js';
+import type { Invitation, RowResult } from '../types.js';
+import { RESULT_COLUMNS, resultHeader } from '../write/columns.js';
+import { Journal, journalPath, readJournal, removeJournal } from '../write/journal.js';
+import { LiveResults } from '../write/live-results.js';
+import { acquireLock } from '../write/lock.js';
+import { isFinal, readPrevious, type PreviousRow } from '../write/previous.js';
+import { writeResults } from '../write/results-file.js';
+import { openPlan, type PlanOptions } from './plan.js';
+import { countStatuses, exitCodeFor, type RunReport, type StopReason } from './report.js';
+
+export interface SendRunOptions extends PlanOptions {
+  file: string;
+  resultsPath: string;
+  concurrency: number;
+  ratePerSecond: number;
+  maxRetries: number;
+  maxWaitMs: number;
+  limit?: number | undefined;
+  resume: boolean;
+  skipExisting: boolean;
+}
+
+/** What the run is about to do, for the confirmation prompt and the progress display. */
+export interface SendPlan {
+  toInvite: number;
+  invalid: number;
+  duplicate: number;
+  existing: number;
+  alreadyDone: number;
+  deferredByLimit: number;
+  budget: Gate['budget'];
+  concurrency: number;
+}
+
+export interface ProgressSink {
+  start(plan: SendPlan, gate: Gate): void;
+  rowDone(result: RowResult): void;
+  stop(): void;
+}
+
+export interface SendRunDeps {
+  api: Api;
+  clock: Clock;
+  random: () => number;
+  log: Logger;
+  /** Asked before anything is sent; false cancels the run. Absent: nobody is asked. */
+  confirm?: ((plan: SendPlan) => Promise<boolean>) | undefined;
+  progress?: ProgressSink | undefined;
+  /** Registers what to do on SIGINT/SIGTERM (first: stop gently) and on a second one (flush now). */
+  onInterrupt?: ((handlers: { stop: () => void; flushNow: () => void }) => () => void) | undefined;
+}
+
+interface Slot {
+  row: RowResult;
+  invitation?: Invitation | undefined;
+  /** Its request may have reached Brevo in an earlier run without an answer being recorded. */
+  unsettled?: boolean;
+}
+
+function keepPrevious(current: RowResult, previous: PreviousRow): RowResult {
+  const { extraByName: _, ...kept } = previous;
+  return { ...kept, line: current.line, extra: current.extra };
+}
+
+/** How a row still to send reads in the file while the run goes (and after a crash). */
+function notYetSent(row: RowResult): RowResult {
+  return { ...row, status: 'deferred', errorCode: 'not_yet_sent', errorMessage: 'not sent yet: the run was going when this was written; brevo-invite send --resume continues it' };
+}
+
+export async function sendRun(options: SendRunOptions, deps: SendRunDeps): Promise<RunReport> {
+  const started = deps.clock.now();
+  const lock = acquireLock(options.resultsPath);
+  try {
+    return await run(options, deps, started);
+  } finally {
+    lock.release();
+  }
+}
+
+async function run(options: SendRunOptions, deps: SendRunDeps, started: number): Promise<RunReport> {
+  const { clock, log } = deps;
+
+  // 1. Offline: every row validated before the first request.
+  const plan = await openPlan(options.file, options);
+  const slots: Slot[] = [];
+  for await (const batch of plan.batches) for (const p of batch) slots.push({ row: p.result, invitation: p.invitation });
+
+  // 2. Resume: finished rows are kept; rows in flight when the last run died are marked.
+  const previous = options.resume ? await readPrevious(options.resultsPath) : undefined;
+  const inFlight = options.resume ? readJournal(journalPath(options.resultsPath)) : new Set<string>();
+  if (options.resume && previous === undefined) log.info({ resultsPath: options.resultsPath }, 'no earlier results file: starting a fresh run');
+  const seen = new Set<string>();
+  for (const slot of slots) {
+    if (slot.invitation === undefined) continue;
+    const email = slot.invitation.email;
+    seen.add(email);
+    const before = previous?.get(email);
+    if (before !== undefined && isFinal(before)) {
+      slot.row = keepPrevious(slot.row, before);
+      slot.invitation = undefined;
+    } else if (inFlight.has(email) || before?.errorCode === 'outcome_unknown') {
+      slot.unsettled = true;
+    }
+  }
+  // Rows of the earlier run whose email left the spreadsheet: kept, at the end, so nothing is lost.
+  const outputNames = resultHeader(plan.carriedNames).slice(RESULT_COLUMNS.length);
+  const orphans = [...(previous?.values() ?? [])]
+    .filter((p) => isFinal(p) && !seen.has(p.email.toLowerCase()))
+    .sort((a, b) => a.line - b.line)
+    .map((p) => ({ ...keepPrevious(p, p), extra: outputNames.map((n) => p.extraByName[n] ?? '') }));
+
+  const gate = new Gate(clock, { ratePerSecond: options.ratePerSecond, maxWaitMs: options.maxWaitMs });
+  const control = new RunControl(gate);
+  const senderDeps: SenderDeps = {
+    api: deps.api,
+    gate,
+    clock,
+    random: deps.random,
+    policy: { ...DEFAULT_RETRY, maxRetries: options.maxRetries },
+    concurrency: options.concurrency,
+  };
+  const pending = () => slots.filter((s) => s.invitation !== undefined);
+  const report = (stoppedFor?: StopReason): RunReport => {
+    const rows = [...slots.map((s) => s.row), ...orphans];
+    const counts = countStatuses(rows);
+    return {
+      command: 'send',
+      input: options.file,
+      resultsPath: options.resultsPath,
+      counts,
+      total: rows.length,
+      blankRows: plan.source.blankRows,
+      requests: control.totals.requests,
+      rateLimited: control.totals.rateLimited,
+      elapsedMs: clock.now() - started,
+      budget: { ...gate.budget, resetAt: control.resetAt ?? gate.budget.resetAt },
+      stoppedFor,
+      exitCode: exitCodeFor(counts, stoppedFor),
+    };
+  };
+
+  // 3. One list call: proves the key, finds existing users, settles rows left in flight.
+  const needList = pending().length > 0 && (options.skipExisting || pending().some((s) => s.unsettled === true));
+  let users: Map<string, UserState> | undefined;
+  if (needList) {
+    users = await fetchUsers(senderDeps, control);
+    if (users === undefined) {
+      const reason = control.stoppedFor ?? 'unavailable';
+      for (const s of pending()) [s.row, s.invitation] = [deferredRow(s.row, reason), undefined];
+      await writeResults(options.resultsPath, plan.carriedNames, [[...slots.map((s) => s.row), ...orphans]]);
+      return report(reason);
+    }
+  }
+  const nowIso = () => new Date(clock.now()).toISOString();
+  for (const s of pending()) {
+    const email = s.invitation!.email;
+    const state = users?.get(email);
+    if (s.unsettled === true) {
+      if (state !== undefined) {
+        s.row = { ...s.row, status: 'invited', attempts: Math.max(1, s.row.attempts), finishedAt: nowIso(), errorCode: undefined, httpStatus: undefined, errorMessage: "the answer was lost when the earlier run stopped; confirmed from Brevo's invited-users list" };
+        s.invitation = undefined;
+      }
+      continue;
+    }
+    if (state !== undefined && options.skipExisting) {
+      s.row = {
+        ...s.row,
+        status: 'skipped',
+        errorCode: state === 'active' ? 'already_active' : 'already_pending',
+        errorMessage: state === 'active' ? 'already a user of the account: not sent' : 'already invited, the invitation is not yet accepted: not sent',
+        finishedAt: nowIso(),
+      };
+      s.invitation = undefined;
+    }
+  }
+  let deferredByLimit = 0;
+  if (options.limit !== undefined) {
+    for (const s of pending().slice(options.limit)) {
+      s.row = deferredRow(s.row, 'limit');
+      s.invitation = undefined;
+      deferredByLimit++;
+    }
+  }
+
+  const sendPlan: SendPlan = {
+    toInvite: pending().length,
+    invalid: slots.filter((s) => s.row.status === 'invalid').length,
+    duplicate: slots.filter((s) => s.row.status === 'duplicate').length,
+    existing: slots.filter((s) => s.row.status === 'skipped').length,
+    alreadyDone: slots.filter((s) => s.row.status === 'invited').length,
+    deferredByLimit,
+    budget: gate.budget,
+    concurrency: options.concurrency,
+  };
+  log.info({ plan: { ...sendPlan, budget: undefined }, budget: gate.budget }, 'plan');
+  if (sendPlan.toInvite > 0 && deps.confirm !== undefined && !(await deps.confirm(sendPlan))) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
+
+  // 4. Send, keeping the results file current.
+  const jobs: SendJob[] = [];
+  const indexOf = new Map<SendJob, number>();
+  slots.forEach((s, i) => {
+    if (s.invitation === undefined) return;
+    const job = { row: { ...s.row, status: 'deferred' as const }, invitation: s.invitation };
+    jobs.push(job);
+    indexOf.set(job, i);
+  });
+  const live = await LiveResults.start(
+    options.resultsPath,
+    plan.carriedNames,
+    [...slots.map((s) => (s.invitation === undefined ? s.row : notYetSent(s.row))), ...orphans],
+  );
+  const journal = new Journal(journalPath(options.resultsPath));
+  const stopListening = deps.onInterrupt?.({
+    stop: () => control.stop('signal'),
+    flushNow: () => {
+      live.closeNow();
+      journal.close();
+    },
+  });
+  deps.progress?.start(sendPlan, gate);
+  try {
+    const results = await sendAll(jobs, {
+      ...senderDeps,
+      beforeSend: (job) => journal.intent(job.row.line, job.invitation.email),
+      onRowDone: (result) => {
+        if (result.status !== 'deferred' || result.attempts > 0) live.append(result);
+        deps.progress?.rowDone(result);
+        log.info({ line: result.line, email: result.email, status: result.status, error_code: result.errorCode, attempts: result.attempts }, 'row finished');
+      },
+    }, control);
+    jobs.forEach((job, j) => {
+      slots[indexOf.get(job)!]!.row = results[j]!;
+    });
+  } finally {
+    deps.progress?.stop();
+    stopListening?.();
+  }
+  await live.finish([...slots.map((s) => s.row), ...orphans]);
+  journal.close();
+  removeJournal(journalPath(options.resultsPath));
+  return report(control.stoppedFor);
+}

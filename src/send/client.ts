@@ -1,0 +1,144 @@
+/**
+ * The Brevo API client: two calls, on undici. The dispatcher comes in from outside (a keep-alive
+ * Pool sized to the concurrency in production, MockAgent in unit tests). Every call returns an
+ * Answer and never throws: what an answer means is decided by classify.ts.
+ */
+import { Pool, request, type Dispatcher } from 'undici';
+import type { Invitation } from '../types.js';
+
+export interface RateHeaders {
+  limit?: number | undefined;
+  remaining?: number | undefined;
+  /** Seconds until the window resets (relative, as Brevo sends it). */
+  resetSeconds?: number | undefined;
+}
+
+export type Answer =
+  | { kind: 'response'; status: number; rate: RateHeaders; body: unknown }
+  | {
+      kind: 'error';
+      /** `before-send`: the request provably never reached the server (e.g. connection refused). */
+      phase: 'before-send' | 'unknown';
+      code: string;
+      message: string;
+    };
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  dispatcher: Dispatcher;
+}
+
+/** Errors raised before any byte of the request left: safe to send again. */
+const BEFORE_SEND = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_ABORTED', 'ABORT_ERR']);
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): number | undefined {
+  const raw = headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function rateHeaders(headers: Record<string, string | string[] | undefined>): RateHeaders {
+  return {
+    limit: header(headers, 'x-sib-ratelimit-limit'),
+    remaining: header(headers, 'x-sib-ratelimit-remaining'),
+    resetSeconds: header(headers, 'x-sib-ratelimit-reset'),
+  };
+}
+
+/** The request body, exactly as the OpenAPI `inviteuser` schema wants it. */
+export function invitationBody(invitation: Invitation) {
+  return {
+    email: invitation.email,
+    all_features_access: invitation.allFeaturesAccess,
+    privileges: invitation.allFeaturesAccess ? [] : invitation.privileges.map((p) => ({ feature: p.feature, permissions: [...p.permissions] })),
+  };
+}
+
+/** The error's code, looking through undici's wrappers to the socket error underneath. */
+function errorCode(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && code !== 'UND_ERR_SOCKET' && code !== 'UND_ERR') return code;
+    if (e.cause === undefined) return code ?? e.name;
+    e = e.cause;
+  }
+  return err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.name) : 'network';
+}
+
+export class BrevoClient {
+  readonly #options: ClientOptions;
+  readonly #base: string;
+
+  constructor(options: ClientOptions) {
+    this.#options = options;
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  inviteUser(invitation: Invitation): Promise<Answer> {
+    return this.#call('POST', '/organization/user/invitation/send', invitationBody(invitation));
+  }
+
+  listUsers(): Promise<Answer> {
+    return this.#call('GET', '/organization/invited/users');
+  }
+
+  async #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
+    const { apiKey, timeoutMs, dispatcher } = this.#options;
+    try {
+      const res = await request(`${this.#base}${path}`, {
+        method,
+        dispatcher,
+        headers: {
+          accept: 'application/json',
+          'api-key': apiKey,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const text = await res.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        // Not JSON (a proxy's HTML error page, say): keep the text for the message.
+      }
+      return { kind: 'response', status: res.statusCode, rate: rateHeaders(res.headers), body: parsed };
+    } catch (err) {
+      const code = errorCode(err);
+      return {
+        kind: 'error',
+        phase: BEFORE_SEND.has(code) ? 'before-send' : 'unknown',
+        code: TIMEOUTS.has(code) ? 'timeout' : code,
+        message: err instanceof Error ? err.message : String(err),
+      };
+    }
+  }
+}
+
+/** The production dispatcher: one keep-alive pool to Brevo, as many connections as senders. */
+export function createPool(baseUrl: string, connections: number, timeoutMs: number): Pool {
+  return new Pool(new URL(baseUrl).origin, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+    connectTimeout: Math.min(timeoutMs, 10_000),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * Sends the invitations: p-limit for concurrency, the gate for the budget, retry.ts for what to
+ * do after each answer, the settler for answers of unknown outcome. Every job ends as exactly one
+ * RowResult; jobs not attempted when the run stops are `deferred`.
+ */
+import pLimit from 'p-limit';
+import type { Clock } from '../clock.js';
+import type { StopReason } from '../run/report.js';
+import type { Invitation, RowResult } from '../types.js';
+import type { Answer, RateHeaders } from './client.js';
+import { classifyInvite, type Outcome } from './classify.js';
+import { Gate, GateClosed, WindowTooFar } from './gate.js';
+import { backoffMs, decide, type RetryPolicy } from './retry.js';
+import { Settler } from './settler.js';
+import { parseUsers, type UserState } from './users.js';
+
+export interface Api {
+  inviteUser(invitation: Invitation): Promise<Answer>;
+  listUsers(): Promise<Answer>;
+}
+
+export interface SendJob {
+  /** The row as planned (status `valid`); its line, email, granted and carried cells are kept. */
+  row: RowResult;
+  invitation: Invitation;
+}
+
+export interface SenderDeps {
+  api: Api;
+  gate: Gate;
+  clock: Clock;
+  random: () => number;
+  policy: RetryPolicy;
+  concurrency: number;
+  /** Called, synchronously, just before each invitation request starts (the journal's intent). */
+  beforeSend?: (job: SendJob) => void;
+  /** Called as each row finishes. */
+  onRowDone?: (result: RowResult) => void;
+}
+
+/** A run of this many 403s with no success in between stops the run: the key lacks the right. */
+export const FORBIDDEN_STREAK_LIMIT = 5;
+/** A run of this many 429s with no success means the budget is being used elsewhere. */
+export const RATE_LIMITED_STREAK_LIMIT = 20;
+
+const DEFER_REASON: Record<StopReason, { code: string; message: string }> = {
+  auth: { code: 'not_attempted', message: 'not sent: Brevo refused the API key (401), so the run stopped' },
+  permission: { code: 'not_attempted', message: 'not sent: Brevo refused the key permission several times in a row (403), so the run stopped' },
+  signal: { code: 'interrupted', message: 'not sent: the run was interrupted' },
+  budget: { code: 'rate_limit_window', message: 'not sent: the rate-limit budget was used up and the next window is further away than --max-wait' },
+  limit: { code: 'limit', message: 'not sent: --limit was reached for this run' },
+  unavailable: { code: 'brevo_unavailable', message: 'not sent: Brevo did not answer the invited-users list call, so the run stopped before sending' },
+};
+
+export interface SendTotals {
+  requests: number;
+  rateLimited: number;
+  listCalls: number;
+}
+
+/** The state every sender shares: why the run stopped, and the counters. */
+export class RunControl {
+  stoppedFor: StopReason | undefined;
+  /** When the budget stop happened, the reset time that was too far. */
+  resetAt: number | undefined;
+  readonly totals: SendTotals = { requests: 0, rateLimited: 0, listCalls: 0 };
+  forbiddenStreak = 0;
+  readonly #gate: Gate;
+  readonly #abort = new AbortController();
+
+  constructor(gate: Gate) {
+    this.#gate = gate;
+  }
+
+  /** Aborted when the run stops: ends backoff sleeps early. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  stop(reason: StopReason, resetAt?: number): void {
+    if (this.stoppedFor !== undefined) return;
+    this.stoppedFor = reason;
+    this.resetAt = resetAt;
+    this.#gate.close();
+    this.#abort.abort();
+  }
+}
+
+export function deferredRow(row: RowResult, reason: StopReason, attempts = row.attempts, extra?: Partial<RowResult>): RowResult {
+  const { code, message } = DEFER_REASON[reason];
+  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, invoiceId: undefined, httpStatus: undefined, finishedAt: undefined, ...extra };
+}
+
+/**
+ * One request through the gate: acquire, call, release, count. Returns undefined when the gate
+ * will not let it start (the run is stopping, or the window is too far: the run is then stopped).
+ */
+async function throughGate(
+  deps: SenderDeps,
+  control: RunControl,
+  call: () => Promise<Answer>,
+): Promise<Answer | undefined> {
+  try {
+    await deps.gate.acquire();
+  } catch (err) {
+    if (err instanceof WindowTooFar) control.stop('budget', err.resetAt);
+    else if (!(err instanceof GateClosed)) throw err;
+    return undefined;
+  }
+  control.totals.requests++;
+  const answer = await call();
+  const status = answer.kind === 'response' ? answer.status : undefined;
+  const rate: RateHeaders | undefined = answer.kind === 'response' ? answer.rate : undefined;
+  deps.gate.release(rate, status);
+  if (status === 429) {
+    control.totals.rateLimited++;
+    if (deps.gate.consecutiveRateLimited >= RATE_LIMITED_STREAK_LIMIT) control.stop('budget');
+  }
+  return answer;
+}
+
+/** The invited-users list, with retries (a GET is safe to repeat). Stops the run on 401/403. */
+export async function fetchUsers(deps: SenderDeps, control: RunControl): Promise<Map<string, UserState> | undefined> {
+  control.totals.listCalls++;
+  for (let retries = 0; ; ) {
+    const answer = await throughGate(deps, control, () => deps.api.listUsers());
+    if (answer === undefined) return undefined;
+    if (answer.kind === 'response') {
+      if (answer.status === 401) return void control.stop('auth');
+      if (answer.status === 403) return void control.stop('permission');
+      if (answer.status === 429) continue;
+      if (answer.status >= 200 && answer.status < 300) {
+        const users = parseUsers(answer.body);
+        if (users !== undefined) return users;
+      } else if (answer.status < 500) {
+        return undefined;
+      }
+    }
+    if (retries >= deps.policy.maxRetries) return undefined;
+    await deps.clock.sleep(backoffMs(retries++, deps.policy, deps.random), control.signal);
+  }
+}
+
+function finished(row: RowResult, attempts: number, now: number, outcome: Outcome, extra: Partial<RowResult> = {}): RowResult {
+  const base = { ...row, attempts, finishedAt: new Date(now).toISOString(), invoiceId: undefined, errorCode: undefined, errorMessage: undefined, httpStatus: undefined };
+  switch (outcome.type) {
+    case 'invited':
+      return { ...base, status: 'invited', invoiceId: outcome.invoiceId, httpStatus: outcome.status, ...extra };
+    case 'already':
+      return { ...base, status: 'skipped', errorCode: 'already_invited', errorMessage: `Brevo says the user is already invited (${outcome.code}: ${outcome.message})`, httpStatus: outcome.status, ...extra };
+    case 'rejected':
+    case 'forbidden':
+    case 'server':
+      return { ...base, status: 'failed', errorCode: outcome.code, errorMessage: outcome.message, httpStatus: outcome.status, ...extra };
+    case 'network':
+    case 'unknown':
+      return { ...base, status: 'failed', errorCode: outcome.code, errorMessage: outcome.message, ...extra };
+    case 'auth':
+    case 'rate_limited':
+      return { ...base, status: 'failed', errorCode: `http_${outcome.status}`, errorMessage: 'unexpected', httpStatus: outcome.status, ...extra };
+  }
+}
+
+async function sendOne(job: SendJob, deps: SenderDeps, control: RunControl, settler: Settler): Promise<RowResult> {
+  const { row, invitation } = job;
+  let attempts = row.attempts;
+  let retries = 0;
+  for (;;) {
+    if (control.stoppedFor !== undefined) return deferredRow(row, control.stoppedFor, attempts);
+    const answer = await throughGate(deps, control, () => {
+      deps.beforeSend?.(job);
+      attempts++;
+      return deps.api.inviteUser(invitation);
+    });
+    if (answer === undefined) return deferredRow(row, control.stoppedFor ?? 'signal', attempts);
+    const outcome = classifyInvite(answer);
+    const now = deps.clock.now();
+    if (outcome.type === 'invited') control.forbiddenStreak = 0;
+    if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission');
+
+    const decision = decide(outcome, retries, deps.policy, deps.random);
+    switch (decision.action) {
+      case 'done':
+        return finished(row, attempts, now, outcome);
+      case 'stop_run':
+        control.stop(decision.reason);
+        return deferredRow(row, decision.reason, attempts, { httpStatus: 401, errorCode: outcome.type === 'auth' ? outcome.code : 'unauthorized' });
+      case 'wait_window':
+        continue; // the gate holds every sender until the window resets
+      case 'give_up':
+        return finished(row, attempts, now, outcome, { errorMessage: `${'message' in outcome ? outcome.message : ''} (gave up after ${attempts} attempts)`.trim() });
+      case 'retry':
+        retries++;
+        await deps.clock.sleep(decision.delayMs, control.signal);
+        continue;
+      case 'settle': {
+        const known = await settler.isInvited(invitation.email);
+        if (known === true) {
+          return finished(row, attempts, deps.clock.now(), { type: 'invited', status: 200, invoiceId: undefined }, {
+            httpStatus: undefined,
+            errorMessage: `the answer was lost (${outcome.type === 'unknown' ? outcome.code : 'unknown'}); confirmed from Brevo's invited-users list`,
+          });
+        }
+        if (known === undefined || retries >= deps.policy.maxRetries) {
+          return finished(row, attempts, deps.clock.now(), outcome, {
+            errorCode: 'outcome_unknown',
+            errorMessage: `no answer from Brevo (${'code' in outcome ? outcome.code : 'unknown'}) and the invited-users list could not confirm it; --resume checks again before sending`,
+          });
+        }
+        retries++; // Brevo does not have it: it was not processed, so it is safe to send again.
+        continue;
+      }
+    }
+  }
+}
+
+export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, control: RunControl): Promise<RowResult[]> {
+  const limit = pLimit(deps.concurrency);
+  const settler = new Settler(() => fetchUsers(deps, control));
+  return Promise.all(
+    jobs.map((job) =>
+      limit(async () => {
+        const result = control.stoppedFor === undefined ? await sendOne(job, deps, control, settler) : deferredRow(job.row, control.stoppedFor);
+        deps.onRowDone?.(result);
+        return result;
+      }),
+    ),
+  );
+}
