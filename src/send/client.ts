@@ -67,16 +67,26 @@ export function invitationBody(invitation: Invitation) {
   };
 }
 
-/** The error's code, looking through undici's wrappers to the socket error underneath. */
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * The error's code, looking through undici's wrappers to the socket error underneath. Duck-typed:
+ * errors from Node's internals (the DOMException of an aborted signal) may come from another realm.
+ */
 function errorCode(err: unknown): string {
-  let e: unknown = err;
-  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== undefined && code !== 'UND_ERR_SOCKET' && code !== 'UND_ERR') return code;
-    if (e.cause === undefined) return code ?? e.name;
-    e = e.cause;
+  const top = (err ?? {}) as ErrorLike;
+  if (top.name === 'TimeoutError' || top.name === 'AbortError') return 'timeout';
+  let e: ErrorLike | undefined = top;
+  for (let depth = 0; depth < 4 && e !== undefined; depth++) {
+    if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') return e.code;
+    e = typeof e.cause === 'object' && e.cause !== null ? (e.cause as ErrorLike) : undefined;
   }
-  return err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.name) : 'network';
+  return typeof top.code === 'string' ? top.code : 'network';
 }
 
 export class BrevoClient {
@@ -108,8 +118,8 @@ export class BrevoClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // undici's own timeouts tick in whole seconds; the signal keeps --timeout exact.
+        signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.body.text();
       let parsed: unknown = text;
@@ -125,7 +135,7 @@ export class BrevoClient {
         kind: 'error',
         phase: BEFORE_SEND.has(code) ? 'before-send' : 'unknown',
         code: TIMEOUTS.has(code) ? 'timeout' : code,
-        message: err instanceof Error ? err.message : String(err),
+        message: typeof (err as ErrorLike)?.message === 'string' ? ((err as ErrorLike).message as string) : String(err),
       };
     }
   }
@@ -138,7 +148,7 @@ export function createPool(baseUrl: string, connections: number, timeoutMs: numb
     pipelining: 1,
     keepAliveTimeout: 10_000,
     connectTimeout: Math.min(timeoutMs, 10_000),
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
+    headersTimeout: timeoutMs + 1000,
+    bodyTimeout: timeoutMs + 1000,
   });
 }

@@ -41,7 +41,7 @@ describe('brevo-invite validate', () => {
     );
     expect(rows[10]?.error_message).toBe('line 12: ok@example.com already appears on line 2; a person is invited once, from their first row');
     expect(rows[11]?.granted).toBe('all');
-    expect(rows[12]!.error_message.split('; ').length).toBeGreaterThanOrEqual(4);
+    expect((rows[12]?.error_message ?? '').split('; ').length).toBeGreaterThanOrEqual(4);
     expect(rows[13]?.granted).toBe('companies:manage_others_companies');
     expect(run.stderr).toMatch(/invalid\s+10\s/);
     expect(run.stderr).toMatch(/Results: .*results\.csv/);

@@ -1,0 +1,37 @@
+import { describe, expect, test } from '@jest/globals';
+import { classifyInvite } from '../../src/send/classify.js';
+import type { Answer } from '../../src/send/client.js';
+
+const response = (status: number, body: unknown): Answer => ({ kind: 'response', status, rate: {}, body });
+
+describe('classification of answers', () => {
+  test('2xx is invited, with or without an invoice_id', () => {
+    expect(classifyInvite(response(200, { status: 'OK', invoice_id: 'INV-1' }))).toEqual({ type: 'invited', status: 200, invoiceId: 'INV-1' });
+    expect(classifyInvite(response(200, { status: 'OK', invoice_id: null }))).toEqual({ type: 'invited', status: 200, invoiceId: undefined });
+    expect(classifyInvite(response(200, { status: 'OK' }))).toEqual({ type: 'invited', status: 200, invoiceId: undefined });
+    expect(classifyInvite(response(201, undefined))).toMatchObject({ type: 'invited' });
+  });
+
+  test.each([
+    { code: 'invalid_parameter', message: 'User already exists in the organization' },
+    { code: 'invalid_parameter', message: 'This user has already been invited' },
+    { code: 'duplicate_parameter', message: 'email' },
+  ])('a 400 that says the user is already there is "already": %j', (body) => {
+    expect(classifyInvite(response(400, body)).type).toBe('already');
+  });
+
+  test('other answers', () => {
+    expect(classifyInvite(response(400, { code: 'invalid_parameter', message: 'Invalid feature' }))).toEqual({ type: 'rejected', status: 400, code: 'invalid_parameter', message: 'Invalid feature' });
+    expect(classifyInvite(response(401, { code: 'unauthorized', message: 'Key not found' })).type).toBe('auth');
+    expect(classifyInvite(response(403, { code: 'permission_denied', message: 'no' })).type).toBe('forbidden');
+    expect(classifyInvite(response(429, {})).type).toBe('rate_limited');
+    expect(classifyInvite(response(503, '<html>busy</html>'))).toEqual({ type: 'server', status: 503, code: 'http_503', message: '<html>busy</html>' });
+    expect(classifyInvite(response(404, undefined))).toEqual({ type: 'rejected', status: 404, code: 'http_404', message: 'Brevo answered HTTP 404' });
+  });
+
+  test('network errors: before sending is retryable, otherwise the outcome is unknown', () => {
+    expect(classifyInvite({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })).toMatchObject({ type: 'network', code: 'network' });
+    expect(classifyInvite({ kind: 'error', phase: 'unknown', code: 'timeout', message: 'Headers Timeout Error' })).toMatchObject({ type: 'unknown', code: 'timeout' });
+    expect(classifyInvite({ kind: 'error', phase: 'unknown', code: 'ECONNRESET', message: 'other side closed' })).toMatchObject({ type: 'unknown', code: 'network' });
+  });
+});

@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv } from 'ajv';
+import fc from 'fast-check';
+import { Agent, MockAgent } from 'undici';
+import { startSimulator } from '../../src/simulator/server.js';
+import { CATALOG, FEATURES } from '../../src/catalog/catalog.js';
+import { BrevoClient, invitationBody } from '../../src/send/client.js';
+import type { Invitation } from '../../src/types.js';
+import { createRowValidator } from '../../src/validate/row.js';
+import { NO_ROLES } from '../../src/validate/roles.js';
+import { fixture } from '../helpers/cli.js';
+
+const BASE = 'https://api.brevo.com/v3';
+let agent: MockAgent;
+
+beforeEach(() => {
+  agent = new MockAgent();
+  agent.disableNetConnect();
+});
+afterEach(async () => {
+  await agent.close();
+});
+
+const invitation: Invitation = { email: 'ann@example.com', allFeaturesAccess: false, privileges: [{ feature: 'contacts', permissions: ['view', 'import'] }] };
+
+describe('client', () => {
+  test('posts the invitation with the api-key header and reads the rate-limit headers', async () => {
+    let seen: { body?: unknown; headers?: Record<string, string> } = {};
+    agent
+      .get('https://api.brevo.com')
+      .intercept({ path: '/v3/organization/user/invitation/send', method: 'POST' })
+      .reply(200, (opts) => {
+        seen = { body: JSON.parse(String(opts.body)), headers: opts.headers as Record<string, string> };
+        return { status: 'OK', invoice_id: 'INV-1' };
+      }, { headers: { 'x-sib-ratelimit-limit': '100', 'x-sib-ratelimit-remaining': '97', 'x-sib-ratelimit-reset': '1234' } });
+    const client = new BrevoClient({ baseUrl: BASE, apiKey: 'k-123', timeoutMs: 1000, dispatcher: agent });
+    const answer = await client.inviteUser(invitation);
+    expect(answer).toEqual({ kind: 'response', status: 200, rate: { limit: 100, remaining: 97, resetSeconds: 1234 }, body: { status: 'OK', invoice_id: 'INV-1' } });
+    expect(seen.body).toEqual({ email: 'ann@example.com', all_features_access: false, privileges: [{ feature: 'contacts', permissions: ['view', 'import'] }] });
+    expect(seen.headers?.['api-key']).toBe('k-123');
+    expect(seen.headers?.['content-type']).toBe('application/json');
+  });
+
+  test('all_features_access sends an empty privileges list', () => {
+    expect(invitationBody({ email: 'a@x.co', allFeaturesAccess: true, privileges: [{ feature: 'contacts', permissions: ['view'] }] })).toEqual({
+      email: 'a@x.co',
+      all_features_access: true,
+      privileges: [],
+    });
+  });
+
+  test('a non-JSON error page is kept as text', async () => {
+    agent.get('https://api.brevo.com').intercept({ path: '/v3/organization/invited/users', method: 'GET' }).reply(502, '<html>Bad gateway</html>');
+    const client = new BrevoClient({ baseUrl: BASE, apiKey: 'k', timeoutMs: 1000, dispatcher: agent });
+    expect(await client.listUsers()).toMatchObject({ kind: 'response', status: 502, body: '<html>Bad gateway</html>', rate: {} });
+  });
+
+  test('a refused connection is a before-send error; a reset is of unknown outcome', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const reset = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    const pool = agent.get('https://api.brevo.com');
+    pool.intercept({ path: '/v3/organization/user/invitation/send', method: 'POST' }).replyWithError(refused);
+    pool.intercept({ path: '/v3/organization/user/invitation/send', method: 'POST' }).replyWithError(reset);
+    const client = new BrevoClient({ baseUrl: BASE, apiKey: 'k', timeoutMs: 1000, dispatcher: agent });
+    expect(await client.inviteUser(invitation)).toMatchObject({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED' });
+    expect(await client.inviteUser(invitation)).toMatchObject({ kind: 'error', phase: 'unknown' });
+  });
+
+  test('an answer slower than the timeout is a timeout of unknown outcome (real HTTP, the simulator)', async () => {
+    const sim = await startSimulator({ faultPlan: () => 'slow', slowMs: 400 });
+    try {
+      const client = new BrevoClient({ baseUrl: sim.url, apiKey: 'k', timeoutMs: 100, dispatcher: new Agent() });
+      expect(await client.inviteUser(invitation)).toMatchObject({ kind: 'error', phase: 'unknown', code: 'timeout' });
+      expect(sim.invitations().get('ann@example.com')).toBe(1); // it was processed all the same
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('contract: every body the client sends matches the inviteuser schema of Brevo\'s OpenAPI description', () => {
+  const schema = JSON.parse(readFileSync(fixture('openapi/inviteuser.schema.json'), 'utf8')) as object;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // ajv-formats is CommonJS with a default export; require keeps both tsc and Jest's ESM mode happy.
+  (createRequire(import.meta.url)('ajv-formats') as (a: Ajv) => void)(ajv);
+  const check = ajv.compile(schema);
+  const validate = createRowValidator(NO_ROLES);
+
+  const cellArb = fc.oneof(
+    fc.constant('*'),
+    fc
+      .array(
+        fc.constantFrom(...FEATURES).chain((f) => fc.subarray([...CATALOG[f], '*'], { minLength: 1 }).map((p) => `${f}:${p.join('|')}`)),
+        { minLength: 1, maxLength: 6 },
+      )
+      .map((items) => items.join('; ')),
+    fc.constant('companies:manage_other_companies'),
+  );
+
+  test('bodies built from valid rows always pass the schema', () => {
+    fc.assert(
+      fc.property(cellArb, fc.constantFrom('', 'yes', 'no'), (privileges, all) => {
+        const check_ = validate({ email: 'someone@example.com', privileges: all === 'yes' ? '' : privileges, allFeaturesAccess: all });
+        if (!check_.ok) return; // only valid rows are ever sent
+        const body = invitationBody(check_.invitation);
+        expect(check(body) ? [] : check.errors).toEqual([]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test('the schema is not a rubber stamp: it refuses the prose spelling and a missing field', () => {
+    expect(check({ email: 'a@example.com', all_features_access: false, privileges: [{ feature: 'companies', permissions: ['manage_other_companies'] }] })).toBe(false);
+    expect(check({ email: 'a@example.com', all_features_access: false })).toBe(false);
+  });
+});
