@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeError, isAppError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../run/report.js';
 import { featuresJson, featuresText } from './commands/features.js';
+import { loadEnv } from './env.js';
 import type { CliIo } from './io.js';
 import { DEFAULTS, ENV_NAMES, LOG_LEVELS, type RawFlags } from './options.js';
 
@@ -39,8 +40,9 @@ function readingOptions(cmd: Command): Command {
     .option('--summary-json <file>', `also write the summary as JSON${env('summaryJson')}`);
 }
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], processIo: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
+  let io = processIo;
   const program = new Command('brevo-invite')
     .description('Invite people to a Brevo account in bulk from a CSV file.')
     .version(version, '-V, --version')
@@ -126,6 +128,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
 
   try {
+    io = { ...processIo, env: loadEnv(processIo.cwd, processIo.env) };
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (err) {

@@ -69,6 +69,8 @@ export class Gate {
   #marginMs = 0;
   #waitingUntil: number | undefined;
   #closed = false;
+  /** A 401: the key is refused, nothing more may start (the run is stopping). */
+  #refused = false;
   #wake = new AbortController();
 
   constructor(clock: Clock, options: GateOptions) {
@@ -108,6 +110,7 @@ export class Gate {
   release(rate: RateHeaders | undefined, status: number | undefined): void {
     const now = this.#clock.now();
     this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (status === 401) this.#refused = true;
     if (status !== undefined && status !== 401 && status !== 403) this.#probing = false;
     if (rate !== undefined) this.#observe(rate, now);
     if (status === 429) {
@@ -163,6 +166,7 @@ export class Gate {
    * in flight or for the --rate spacing does not.
    */
   #wait(now: number): { kind: 'ready' } | { kind: 'window' | 'answer' | 'ceiling'; ms: number } {
+    if (this.#refused) return { kind: 'answer', ms: ANSWER_POLL_MS };
     if (now < this.#pausedUntil) return { kind: 'window', ms: this.#pausedUntil - now };
     if (this.#resetAt !== undefined && now >= this.#resetAt && this.#remaining !== undefined) {
       // The window has reset: its budget is unknown until an answer says.
