@@ -11,8 +11,8 @@ export type { Logger };
 export interface LoggerOptions {
   level: LogLevel;
   format: LogFormat;
-  /** Where lines go: stderr's fd (2) by default; tests pass a sink. */
-  destination?: DestinationStream | undefined;
+  /** Where lines go: stderr's fd (2) by default. */
+  destination?: (DestinationStream & NodeJS.WritableStream) | undefined;
   /** Values that must never be written (the API key). */
   secrets?: () => readonly string[];
   colorize?: boolean;
@@ -40,6 +40,7 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
           colorize: options.colorize ?? false,
           ignore: 'pid,hostname',
           translateTime: 'HH:MM:ss',
+          singleLine: true,
         })
       : (options.destination ?? pino.destination({ dest: 2, sync: true }));
   const guarded: DestinationStream = { write: (line: string) => target.write(scrub(line, secrets())) };

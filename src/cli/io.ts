@@ -1,6 +1,6 @@
 /** What a command may touch of the outside world; tests pass their own. */
 import type { Readable, Writable } from 'node:stream';
-import type { Env, LogFormat } from './options.js';
+import { DEFAULTS, type Env, type LogFormat, type LogLevel } from './options.js';
 
 export interface TtyWritable extends Writable {
   isTTY?: boolean;
@@ -25,3 +25,8 @@ export interface CliIo {
 
 export const logFormatFor = (io: CliIo, chosen: LogFormat | undefined): LogFormat =>
   chosen ?? (io.stderr.isTTY === true ? 'pretty' : 'json');
+
+export function logSettings(io: CliIo, options: { logFormat?: LogFormat | undefined; logLevel?: LogLevel | undefined }) {
+  const format = logFormatFor(io, options.logFormat);
+  return { format, level: options.logLevel ?? DEFAULTS.logLevel[format], colorize: format === 'pretty' && io.stderr.isTTY === true && io.env.NO_COLOR === undefined };
+}

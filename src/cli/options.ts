@@ -20,7 +20,8 @@ export const DEFAULTS = {
   maxWaitMs: 60 * 60_000,
   maxRecordBytes: 64 * 1024,
   baseUrl: 'https://api.brevo.com/v3',
-  logLevel: 'info',
+  /** JSON logs (cron) say what each row did; at a terminal the progress bar does, so only warnings. */
+  logLevel: { json: 'info', pretty: 'warn' },
 } as const;
 
 /** Option name (as in the flag) -> environment variable. */
@@ -161,7 +162,8 @@ export interface CommonOptions {
   delimiter?: Delimiter | undefined;
   encoding?: Encoding | undefined;
   maxRecordBytes: number;
-  logLevel: LogLevel;
+  /** Undefined: the default of the log format (see DEFAULTS.logLevel). */
+  logLevel?: LogLevel | undefined;
   logFormat?: LogFormat | undefined;
   summaryJson?: string | undefined;
 }
@@ -192,7 +194,7 @@ function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
     delimiter: o.delimiter,
     encoding: o.encoding,
     maxRecordBytes: o.maxRecordSize ?? DEFAULTS.maxRecordBytes,
-    logLevel: o.logLevel ?? DEFAULTS.logLevel,
+    logLevel: o.logLevel,
     logFormat: o.logFormat,
     summaryJson: o.summaryJson,
   };

@@ -112,6 +112,15 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     });
 
   program
+    .command('template')
+    .description('Write a starter users.csv and roles.json (never overwrites a file).')
+    .argument('[dir]', 'folder to write them in (default: here)')
+    .action(async (dir: string | undefined) => {
+      const { templateCommand } = await import('./commands/template.js');
+      exitCode = templateCommand(dir, io);
+    });
+
+  program
     .command('demo')
     .description('Send the bundled sample to a local simulator and show the results (what npm start runs).')
     .action(async () => {

@@ -6,13 +6,12 @@ import { planText } from './plan-text.js';
 
 export async function confirmPlan(plan: SendPlan, io: Pick<CliIo, 'stdin' | 'stderr'>, now = Date.now()): Promise<boolean> {
   io.stderr.write(planText(plan, now));
-  const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: false });
+  // The interface exists before the question is written, so an answer typed (or piped) early is kept.
+  const rl = createInterface({ input: io.stdin, terminal: false });
   try {
-    const answer = await Promise.race([
-      rl.question(`Send ${plan.toInvite} invitation${plan.toInvite === 1 ? '' : 's'}? [y/N] `),
-      new Promise<string>((resolve) => rl.once('close', () => resolve(''))),
-    ]);
-    const yes = /^\s*y(es)?\s*$/i.test(answer);
+    io.stderr.write(`Send ${plan.toInvite} invitation${plan.toInvite === 1 ? '' : 's'}? [y/N] `);
+    const first = await rl[Symbol.asyncIterator]().next();
+    const yes = first.done !== true && /^\s*y(es)?\s*$/i.test(first.value);
     if (!yes) io.stderr.write('Nothing was sent.\n');
     return yes;
   } finally {

@@ -18,10 +18,21 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The command that continues a run: the same arguments, with --resume, without --yes's absence mattering. */
+/** The command that continues a run: the same arguments, with --resume. */
 export function resumeCommand(args: readonly string[]): string {
   const kept = args.filter((a) => a !== '--resume');
   return ['brevo-invite', ...kept, '--resume'].map(shellQuote).join(' ');
+}
+
+/** After a clean dry run: the same arguments, sending for real. */
+export function sendCommandFor(args: readonly string[]): string {
+  const kept = args.filter((a) => a !== '--dry-run').map((a, i) => (i === 0 && a === 'validate' ? 'send' : a));
+  return ['brevo-invite', ...kept].map(shellQuote).join(' ');
+}
+
+export interface NextCommands {
+  resume: string;
+  send: string;
 }
 
 function budgetLine(report: RunReport, now: number): string | undefined {
@@ -35,7 +46,8 @@ function budgetLine(report: RunReport, now: number): string | undefined {
   return `Budget left: ${b.remaining}${of} requests${reset}`;
 }
 
-export function nextStep(report: RunReport, resume: string): string {
+export function nextStep(report: RunReport, commands: NextCommands): string {
+  const resume = commands.resume;
   const c = report.counts;
   const needFix = c.invalid + c.duplicate;
   if (report.stoppedFor === 'auth' || report.stoppedFor === 'permission') {
@@ -53,14 +65,14 @@ export function nextStep(report: RunReport, resume: string): string {
   if (report.command === 'validate') {
     return needFix > 0
       ? `Fix the ${needFix} row${needFix === 1 ? '' : 's'} marked invalid or duplicate (the error_message column says how), then validate again.`
-      : `All rows are valid. To send the invitations: brevo-invite send ${report.input}`;
+      : `All rows are valid. To send the invitations: ${commands.send}`;
   }
   if (c.failed > 0) return `Open the results file: ${c.failed} row${c.failed === 1 ? '' : 's'} failed (see error_code and error_message).`;
   if (needFix > 0) return `Fix the ${needFix} row${needFix === 1 ? '' : 's'} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
   return 'All done: every row is invited, skipped or kept from an earlier run.';
 }
 
-export function renderSummary(report: RunReport, resume: string, now = Date.now()): string {
+export function renderSummary(report: RunReport, commands: NextCommands, now = Date.now()): string {
   const lines: string[] = [];
   const title = report.command === 'validate' ? 'Dry run (nothing sent)' : 'Send';
   lines.push(`${title}: ${report.total} row${report.total === 1 ? '' : 's'} in ${formatDuration(report.elapsedMs)}`);
@@ -76,7 +88,7 @@ export function renderSummary(report: RunReport, resume: string, now = Date.now(
     if (budget !== undefined) lines.push(budget);
   }
   lines.push(`Results: ${report.resultsPath}`);
-  lines.push(`Next: ${nextStep(report, resume)}`);
+  lines.push(`Next: ${nextStep(report, commands)}`);
   return lines.join('\n') + '\n';
 }
 

@@ -14,7 +14,7 @@ describe('options', () => {
       skipExisting: true,
       yes: false,
       baseUrl: 'https://api.brevo.com/v3',
-      logLevel: 'info',
+      logLevel: undefined,
       maxRecordBytes: 65_536,
     });
   });

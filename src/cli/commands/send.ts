@@ -6,7 +6,7 @@ import { createLogger } from '../../log.js';
 import { sendRun } from '../../run/send-run.js';
 import { BrevoClient, createPool } from '../../send/client.js';
 import { NO_ROLES, loadRoles } from '../../validate/roles.js';
-import { logFormatFor, type CliIo } from '../io.js';
+import { logSettings, type CliIo } from '../io.js';
 import { resolveSendOptions, type RawFlags } from '../options.js';
 import { resultsPathFor } from '../paths.js';
 import { confirmPlan } from '../prompt.js';
@@ -23,8 +23,7 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
   const apiKey = loadApiKey(options.apiKeyFile, io.env, io.cwd);
   const resultsPath = resultsPathFor(file, flags.output as string | undefined, io.cwd);
   const roles = options.rolesFile === undefined ? NO_ROLES : await loadRoles(resolve(io.cwd, options.rolesFile));
-  const format = logFormatFor(io, options.logFormat);
-  const log = await createLogger({ level: options.logLevel, format, secrets: () => [apiKey] });
+  const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, secrets: () => [apiKey] });
   const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
 
   const pool = createPool(baseUrl, options.concurrency, options.timeoutMs);

@@ -1,0 +1,170 @@
+/** What people see: the plan, the question, the progress line, the end summary. */
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
+import { join } from 'node:path';
+import { planText } from '../../src/cli/plan-text.js';
+import { runCli } from '../../src/cli/program.js';
+import { ProgressBar, progressDetail } from '../../src/cli/progress.js';
+import { confirmPlan } from '../../src/cli/prompt.js';
+import { renderSummary, resumeCommand, sendCommandFor } from '../../src/cli/summary.js';
+import { estimateMs } from '../../src/run/estimate.js';
+import { countStatuses, type RunReport } from '../../src/run/report.js';
+import type { SendPlan } from '../../src/run/send-run.js';
+import { Gate } from '../../src/send/gate.js';
+import { cleanTempDirs, tempDir } from '../helpers/files.js';
+import { Capture, fakeIo } from '../helpers/fake-io.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { closeSimulators, invitationRequests, sendEnv, simulator, usersCsv } from '../helpers/sim.js';
+
+afterEach(closeSimulators);
+afterAll(cleanTempDirs);
+
+const NOW = Date.parse('2026-11-26T09:00:00Z');
+const HOUR = 3_600_000;
+
+const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
+  toInvite: 500,
+  invalid: 3,
+  duplicate: 1,
+  existing: 7,
+  alreadyDone: 0,
+  deferredByLimit: 0,
+  budget: { limit: 100, remaining: 99, resetAt: NOW + HOUR - 60_000 },
+  concurrency: 4,
+  ...over,
+});
+
+describe('estimate', () => {
+  test('at 100 an hour, 500 rows take hours', () => {
+    const ms = estimateMs(500, { limit: 100, remaining: 100, resetAt: NOW + HOUR }, NOW, 4);
+    expect(ms).toBeGreaterThanOrEqual(4 * HOUR);
+    expect(ms).toBeLessThan(4.1 * HOUR);
+  });
+
+  test('a batch within the budget takes seconds', () => {
+    expect(estimateMs(20, { limit: 100, remaining: 99, resetAt: NOW + HOUR }, NOW, 4)).toBeLessThan(10_000);
+  });
+});
+
+describe('plan and question', () => {
+  test('the plan says what will be sent, what will not, the budget, the time and the cost', () => {
+    const text = planText(plan(), NOW);
+    expect(text).toContain('About to invite 500 people to the Brevo account:');
+    expect(text).toMatch(/to invite\s+500/);
+    expect(text).toMatch(/already users\s+7 {3}skipped/);
+    expect(text).toMatch(/invalid\s+3 {3}not sent/);
+    expect(text).toMatch(/duplicate\s+1 {3}not sent/);
+    expect(text).toContain('Budget: 99 of 100 requests left, the window resets in 59m 00s.');
+    expect(text).toMatch(/Time needed at this budget: about [45]h \d\dm\./);
+    expect(text).toContain('paid seat');
+  });
+
+  test.each([
+    ['y\n', true],
+    ['YES\n', true],
+    ['n\n', false],
+    ['\n', false],
+    ['', false],
+  ])('answer %j -> %s', async (input, expected) => {
+    const { io, stderr } = fakeIo({ tty: true, input });
+    expect(await confirmPlan(plan(), io, NOW)).toBe(expected);
+    expect(stderr.text).toContain('Send 500 invitations? [y/N]');
+    if (!expected) expect(stderr.text).toContain('Nothing was sent.');
+  });
+});
+
+describe('progress', () => {
+  test('shows counts, rate and an ETA in hours at Brevo budget', () => {
+    const text = progressDetail({ done: 30, invited: 28, failed: 2 }, 500, { limit: 100, remaining: 40, resetAt: NOW + 30 * 60_000 }, NOW - 10 * 60_000, NOW, 4);
+    expect(text).toMatch(/^invited 28 \| failed 2 \| 3\.0\/min \| ETA 4h \d\dm$/);
+  });
+
+  test('shows a countdown while every sender waits for the window', () => {
+    const text = progressDetail({ done: 100, invited: 100, failed: 0 }, 500, { limit: 100, remaining: 0, resetAt: NOW + 2472_000, waitingUntil: NOW + 2472_000 }, NOW - HOUR, NOW, 4);
+    expect(text).toContain("waiting for Brevo's rate-limit window: 41:12");
+  });
+
+  test('the bar draws on a terminal stream', () => {
+    const stream = new Capture(true);
+    const clock = new FakeClock(NOW);
+    const bar = new ProgressBar(stream, () => clock.now());
+    const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: HOUR });
+    bar.start(plan({ toInvite: 3 }), gate);
+    bar.rowDone({ line: 2, email: 'a@x.co', status: 'invited', attempts: 1, granted: 'all', extra: [] });
+    bar.rowDone({ line: 3, email: 'b@x.co', status: 'failed', attempts: 1, granted: 'all', extra: [] });
+    bar.stop();
+    expect(stream.text).toContain('2/3 rows');
+    expect(stream.text).toContain('invited 1 | failed 1');
+  });
+});
+
+describe('end summary', () => {
+  const report = (over: Partial<RunReport>): RunReport => ({
+    command: 'send',
+    input: 'users.csv',
+    resultsPath: '/data/users.results.csv',
+    counts: { ...countStatuses([]), invited: 100, deferred: 400, invalid: 2 },
+    total: 502,
+    blankRows: 0,
+    requests: 101,
+    rateLimited: 0,
+    elapsedMs: 40 * 60_000,
+    budget: { limit: 100, remaining: 0, resetAt: NOW + 20 * 60_000 },
+    stoppedFor: 'budget',
+    exitCode: 75,
+    ...over,
+  });
+
+  test('deferred rows: counts, requests, budget and the exact command to resume', () => {
+    const args = ['send', 'users.csv', '--max-wait', '10m', '--summary-json', 'run 1.json'];
+    const text = renderSummary(report({}), { resume: resumeCommand(args), send: sendCommandFor(args) }, NOW);
+    expect(text).toMatch(/invited\s+100/);
+    expect(text).toMatch(/deferred\s+400/);
+    expect(text).toContain('Requests: 101 used');
+    expect(text).toContain('Budget left: 0 of 100 requests, resets in 20m 00s');
+    expect(text).toContain('Results: /data/users.results.csv');
+    expect(text).toContain("brevo-invite send users.csv --max-wait 10m --summary-json 'run 1.json' --resume");
+  });
+
+  test('a clean dry run says how to send for real, with the same options', () => {
+    const text = renderSummary(
+      report({ command: 'validate', counts: { ...countStatuses([]), valid: 5 }, total: 5, stoppedFor: undefined, exitCode: 0 }),
+      { resume: '', send: sendCommandFor(['validate', 'users.csv', '--roles', 'roles.json']) },
+      NOW,
+    );
+    expect(text).toContain('To send the invitations: brevo-invite send users.csv --roles roles.json');
+  });
+});
+
+describe('the question, through the whole CLI at a (fake) terminal', () => {
+  test('a refusal sends nothing and exits 2', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 4);
+    const { io, stderr } = fakeIo({ tty: true, input: 'n\n', env: sendEnv(sim), args: ['send', input] });
+    const code = await runCli(['send', input], io);
+    expect(code).toBe(2);
+    expect(stderr.text).toContain('Send 4 invitations? [y/N]');
+    expect(stderr.text).toContain('nothing was sent');
+    expect(invitationRequests(sim)).toHaveLength(0);
+  });
+
+  test('"y" sends', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 4);
+    const { io } = fakeIo({ tty: true, input: 'y\n', env: sendEnv(sim), args: ['send', input] });
+    expect(await runCli(['send', input, '-o', join(dir, 'out.csv')], io)).toBe(0);
+    expect(invitationRequests(sim)).toHaveLength(4);
+  });
+
+  test('--yes, or no terminal, means nobody is asked', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 2);
+    for (const [tty, args] of [[true, ['--yes']], [false, []]] as const) {
+      const { io, stderr } = fakeIo({ tty, env: sendEnv(sim) });
+      expect(await runCli(['send', input, ...args], io)).toBe(0);
+      expect(stderr.text).not.toContain('[y/N]');
+    }
+  });
+});
