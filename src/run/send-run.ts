@@ -108,7 +108,9 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number):
     const email = slot.invitation.email;
     seen.add(email);
     const before = previous?.get(email);
-    if (before !== undefined && isFinal(before)) {
+    // A refused row is kept as it was, unless the access asked for has changed since (it was fixed).
+    const fixed = before?.status === 'failed' && before.granted !== slot.row.granted;
+    if (before !== undefined && isFinal(before) && !fixed) {
       slot.row = keepPrevious(slot.row, before);
       slot.invitation = undefined;
     } else if (inFlight.has(email) || before?.errorCode === 'outcome_unknown') {
