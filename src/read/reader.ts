@@ -181,7 +181,7 @@ class UnclosedQuote extends Error {
   }
 }
 
-const BATCH = 1024;
+const BATCH = 256;
 
 /**
  * Records in batches, read synchronously from the parser's buffer: one await per batch instead of
