@@ -106,6 +106,7 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     .option('--seed <n>', 'seed of the fault schedule (default 1)')
     .option('--existing <emails>', 'users already in the account: a@x.com,b@x.com:pending')
     .option('--accept-key-file <file>', 'accept only the key in this file (default: any key)')
+    .option('--plan-lacks <features>', 'features the simulated plan does not include, e.g. sales_platform,phone')
     .action(async (flags) => {
       const { simulatorCommand } = await import('./commands/simulator.js');
       exitCode = await simulatorCommand(flags, io);

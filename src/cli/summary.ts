@@ -54,12 +54,12 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
     return `Brevo refused the API key${report.stoppedFor === 'permission' ? "'s permissions" : ''}: check BREVO_API_KEY (it needs user-management rights), then run: ${resume}`;
   }
   if (c.deferred > 0) {
-    const why =
-      report.stoppedFor === 'signal'
-        ? 'the run was interrupted'
-        : report.stoppedFor === 'limit'
-          ? 'of --limit'
-          : 'the rate-limit budget ran out for now';
+    const why = {
+      signal: 'the run was interrupted',
+      limit: 'of --limit',
+      unavailable: 'Brevo did not answer (the list of users could not be read); try again later',
+      budget: 'the rate-limit budget ran out for now',
+    }[report.stoppedFor ?? 'budget'];
     return `${c.deferred} row${c.deferred === 1 ? ' was' : 's were'} deferred because ${why}. To continue, run:\n  ${resume}`;
   }
   if (report.command === 'validate') {

@@ -15,7 +15,7 @@ import type { Invitation, RowResult } from '../types.js';
 import { RESULT_COLUMNS, resultHeader } from '../write/columns.js';
 import { Journal, journalPath, readJournal, removeJournal } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
-import { acquireLock } from '../write/lock.js';
+import { acquireLock, type Lock } from '../write/lock.js';
 import { isFinal, readPrevious, type PreviousRow } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { openPlan, type PlanOptions } from './plan.js';
@@ -84,13 +84,13 @@ export async function sendRun(options: SendRunOptions, deps: SendRunDeps): Promi
   const started = deps.clock.now();
   const lock = acquireLock(options.resultsPath);
   try {
-    return await run(options, deps, started);
+    return await run(options, deps, started, lock);
   } finally {
     lock.release();
   }
 }
 
-async function run(options: SendRunOptions, deps: SendRunDeps, started: number): Promise<RunReport> {
+async function run(options: SendRunOptions, deps: SendRunDeps, started: number, lock: Lock): Promise<RunReport> {
   const { clock, log } = deps;
 
   // 1. Offline: every row validated before the first request.
@@ -230,6 +230,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number):
     flushNow: () => {
       live.closeNow();
       journal.close();
+      lock.release();
     },
   });
   deps.progress?.start(sendPlan, gate);

@@ -30,6 +30,8 @@ export interface SimulatorOptions {
   faultPlan?: (n: number, email: string) => Fault | undefined;
   /** Also inject faults into the users list call. */
   faultsOnList?: boolean;
+  /** Features the account's plan does not include: invitations asking for them are refused (400). */
+  planLacks?: readonly string[];
   onRequest?: (record: RequestRecord) => void;
 }
 
@@ -160,6 +162,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
       const problem = checkInvitation(body);
       if (problem !== undefined) return send(res, 400, verdict.headers, problem);
+      const lacking = ((body as { privileges: Array<{ feature: string }> }).privileges ?? []).find((p) => options.planLacks?.includes(p.feature));
+      if (lacking !== undefined) {
+        return send(res, 400, verdict.headers, { code: 'invalid_parameter', message: `The feature ${lacking.feature} is not available on your current plan` });
+      }
       if (users.has(email!)) {
         return send(res, 400, verdict.headers, { code: 'invalid_parameter', message: 'User already exists in the organization' });
       }

@@ -147,6 +147,27 @@ describe('cron mode', () => {
     expect(invitationRequests(sim).map((r) => r.email)).toEqual(['ann@example.com', 'bob@example.com', 'cy@example.com']);
   });
 
+  test('--resume keeps a row Brevo refused, and sends it again once its access is fixed', async () => {
+    const sim = await simulator({ planLacks: ['phone'] });
+    const dir = tempDir();
+    const input = join(dir, 'team.csv');
+    writeFileSync(input, 'email,privileges\nann@example.com,phone:all\nbob@example.com,contacts:view\n');
+    const first = await runCli(['send', input], { env: sendEnv(sim) });
+    expect(first.code).toBe(1);
+    expect(readResults(join(dir, 'team.results.csv')).map((r) => [r.status, r.error_code, r.http_status])).toEqual([
+      ['failed', 'invalid_parameter', '400'],
+      ['invited', '', '200'],
+    ]);
+    const again = await runCli(['send', input, '--resume'], { env: sendEnv(sim) });
+    expect(again.code).toBe(1);
+    expect(invitationRequests(sim)).toHaveLength(2); // the refusal is not retried
+    writeFileSync(input, 'email,privileges\nann@example.com,contacts:view\nbob@example.com,contacts:view\n');
+    const fixed = await runCli(['send', input, '--resume'], { env: sendEnv(sim) });
+    expect(fixed.code).toBe(0);
+    expect(readResults(join(dir, 'team.results.csv')).map((r) => r.status)).toEqual(['invited', 'invited']);
+    expect(invitationRequests(sim).map((r) => r.email)).toEqual(['ann@example.com', 'bob@example.com', 'ann@example.com']);
+  });
+
   test('a second run on the same results file while one holds the lock says so and exits 75', async () => {
     const sim = await simulator();
     const dir = tempDir();

@@ -19,6 +19,7 @@ export interface SimulatorFlags {
   seed?: string;
   existing?: string;
   acceptKeyFile?: string;
+  planLacks?: string;
 }
 
 const bad = (flag: string, expected: string, value: unknown) => usageError(`invalid --${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
@@ -54,7 +55,8 @@ export function simulatorOptions(flags: SimulatorFlags, cwd: string): SimulatorO
       throw configError(`cannot read --accept-key-file ${flags.acceptKeyFile}`);
     }
   }
-  return { port, rateLimit, latencyMs, failRate: failRate.data, faults, slowMs, seed, existing, apiKey };
+  const planLacks = (flags.planLacks ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+  return { port, rateLimit, latencyMs, failRate: failRate.data, faults, slowMs, seed, existing, apiKey, planLacks };
 }
 
 export async function simulatorCommand(flags: SimulatorFlags, io: CliIo): Promise<number> {
