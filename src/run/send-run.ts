@@ -4,6 +4,7 @@
  * users and settles rows left in flight), then the invitations, with the results file kept
  * current all along.
  */
+import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { Clock } from '../clock.js';
@@ -135,124 +136,131 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
     concurrency: options.concurrency,
   };
   const pending = () => slots.filter((s) => s.invitation !== undefined);
-  const report = (stoppedFor?: StopReason): RunReport => {
-    const rows = [...slots.map((s) => s.row), ...orphans];
-    const counts = countStatuses(rows);
-    return {
-      command: 'send',
-      input: options.file,
-      resultsPath: options.resultsPath,
-      counts,
-      total: rows.length,
-      blankRows: plan.source.blankRows,
-      requests: control.totals.requests,
-      rateLimited: control.totals.rateLimited,
-      elapsedMs: clock.now() - started,
-      budget: { ...gate.budget, resetAt: control.resetAt ?? gate.budget.resetAt },
-      stoppedFor,
-      exitCode: exitCodeFor(counts, stoppedFor),
-    };
-  };
-
-  // 3. One list call: proves the key, finds existing users, settles rows left in flight.
-  const needList = pending().length > 0 && (options.skipExisting || pending().some((s) => s.unsettled === true));
-  let users: Map<string, UserState> | undefined;
-  if (needList) {
-    users = await fetchUsers(senderDeps, control);
-    if (users === undefined) {
-      const reason = control.stoppedFor ?? 'unavailable';
-      for (const s of pending()) [s.row, s.invitation] = [deferredRow(s.row, reason), undefined];
-      await writeResults(options.resultsPath, plan.carriedNames, [[...slots.map((s) => s.row), ...orphans]]);
-      return report(reason);
-    }
-  }
-  const nowIso = () => new Date(clock.now()).toISOString();
-  for (const s of pending()) {
-    const email = s.invitation!.email;
-    const state = users?.get(email);
-    if (s.unsettled === true) {
-      if (state !== undefined) {
-        s.row = { ...s.row, status: 'invited', attempts: Math.max(1, s.row.attempts), finishedAt: nowIso(), errorCode: undefined, httpStatus: undefined, errorMessage: "the answer was lost when the earlier run stopped; confirmed from Brevo's invited-users list" };
-        s.invitation = undefined;
-      }
-      continue;
-    }
-    if (state !== undefined && options.skipExisting) {
-      s.row = {
-        ...s.row,
-        status: 'skipped',
-        errorCode: state === 'active' ? 'already_active' : 'already_pending',
-        errorMessage: state === 'active' ? 'already a user of the account: not sent' : 'already invited, the invitation is not yet accepted: not sent',
-        finishedAt: nowIso(),
-      };
-      s.invitation = undefined;
-    }
-  }
-  let deferredByLimit = 0;
-  if (options.limit !== undefined) {
-    for (const s of pending().slice(options.limit)) {
-      s.row = deferredRow(s.row, 'limit');
-      s.invitation = undefined;
-      deferredByLimit++;
-    }
-  }
-
-  const sendPlan: SendPlan = {
-    toInvite: pending().length,
-    invalid: slots.filter((s) => s.row.status === 'invalid').length,
-    duplicate: slots.filter((s) => s.row.status === 'duplicate').length,
-    existing: slots.filter((s) => s.row.status === 'skipped').length,
-    alreadyDone: slots.filter((s) => s.row.status === 'invited').length,
-    deferredByLimit,
-    budget: gate.budget,
-    concurrency: options.concurrency,
-  };
-  log.info({ plan: { ...sendPlan, budget: undefined }, budget: gate.budget }, 'plan');
-  if (sendPlan.toInvite > 0 && deps.confirm !== undefined && !(await deps.confirm(sendPlan))) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
-
-  // 4. Send, keeping the results file current.
-  const jobs: SendJob[] = [];
-  const indexOf = new Map<SendJob, number>();
-  slots.forEach((s, i) => {
-    if (s.invitation === undefined) return;
-    const job = { row: { ...s.row, status: 'deferred' as const }, invitation: s.invitation };
-    jobs.push(job);
-    indexOf.set(job, i);
-  });
-  const live = await LiveResults.start(
-    options.resultsPath,
-    plan.carriedNames,
-    [...slots.map((s) => (s.invitation === undefined ? s.row : notYetSent(s.row))), ...orphans],
-  );
-  const journal = new Journal(journalPath(options.resultsPath));
+  // From here on, Ctrl+C stops gently: nothing new starts, the results are written.
+  let live: LiveResults | undefined;
+  let journal: Journal | undefined;
   const stopListening = deps.onInterrupt?.({
     stop: () => control.stop('signal'),
     flushNow: () => {
-      live.closeNow();
-      journal.close();
+      live?.closeNow();
+      journal?.close();
       lock.release();
     },
   });
-  deps.progress?.start(sendPlan, gate);
   try {
-    const results = await sendAll(jobs, {
-      ...senderDeps,
-      beforeSend: (job) => journal.intent(job.row.line, job.invitation.email),
-      onRowDone: (result) => {
-        if (result.status !== 'deferred' || result.attempts > 0) live.append(result);
-        deps.progress?.rowDone(result);
-        log.info({ line: result.line, email: result.email, status: result.status, error_code: result.errorCode, attempts: result.attempts }, 'row finished');
-      },
-    }, control);
-    jobs.forEach((job, j) => {
-      slots[indexOf.get(job)!]!.row = results[j]!;
-    });
+    const report = (stoppedFor?: StopReason): RunReport => {
+      const rows = [...slots.map((s) => s.row), ...orphans];
+      const counts = countStatuses(rows);
+      return {
+        command: 'send',
+        input: options.file,
+        resultsPath: options.resultsPath,
+        counts,
+        total: rows.length,
+        blankRows: plan.source.blankRows,
+        requests: control.totals.requests,
+        rateLimited: control.totals.rateLimited,
+        elapsedMs: clock.now() - started,
+        budget: { ...gate.budget, resetAt: control.resetAt ?? gate.budget.resetAt },
+        stoppedFor,
+        exitCode: exitCodeFor(counts, stoppedFor),
+      };
+    };
+
+    // 3. One list call: proves the key, finds existing users, settles rows left in flight.
+    const needList = pending().length > 0 && (options.skipExisting || pending().some((s) => s.unsettled === true));
+    let users: Map<string, UserState> | undefined;
+    if (needList) {
+      users = await fetchUsers(senderDeps, control);
+      if (users === undefined) {
+        const reason = control.stoppedFor ?? 'unavailable';
+        for (const s of pending()) {
+          // A row still to be checked stays marked, so that the next --resume checks it before sending.
+          const extra = s.unsettled === true ? { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' } : {};
+          [s.row, s.invitation] = [deferredRow(s.row, reason, s.row.attempts, extra), undefined];
+        }
+        await writeResults(options.resultsPath, plan.carriedNames, [[...slots.map((s) => s.row), ...orphans]]);
+        return report(reason);
+      }
+    }
+    const nowIso = () => new Date(clock.now()).toISOString();
+    for (const s of pending()) {
+      const email = s.invitation!.email;
+      const state = users?.get(email);
+      if (s.unsettled === true) {
+        if (state !== undefined) {
+          s.row = { ...s.row, status: 'invited', attempts: Math.max(1, s.row.attempts), finishedAt: nowIso(), errorCode: undefined, httpStatus: undefined, errorMessage: "the answer was lost when the earlier run stopped; confirmed from Brevo's invited-users list" };
+          s.invitation = undefined;
+        }
+        continue;
+      }
+      if (state !== undefined && options.skipExisting) {
+        s.row = {
+          ...s.row,
+          status: 'skipped',
+          errorCode: state === 'active' ? 'already_active' : 'already_pending',
+          errorMessage: state === 'active' ? 'already a user of the account: not sent' : 'already invited, the invitation is not yet accepted: not sent',
+          finishedAt: nowIso(),
+        };
+        s.invitation = undefined;
+      }
+    }
+    let deferredByLimit = 0;
+    if (options.limit !== undefined) {
+      for (const s of pending().slice(options.limit)) {
+        s.row = deferredRow(s.row, 'limit');
+        s.invitation = undefined;
+        deferredByLimit++;
+      }
+    }
+
+    const sendPlan: SendPlan = {
+      toInvite: pending().length,
+      invalid: slots.filter((s) => s.row.status === 'invalid').length,
+      duplicate: slots.filter((s) => s.row.status === 'duplicate').length,
+      existing: slots.filter((s) => s.row.status === 'skipped').length,
+      alreadyDone: slots.filter((s) => s.row.status === 'invited').length,
+      deferredByLimit,
+      budget: gate.budget,
+      concurrency: options.concurrency,
+    };
+    log.info({ plan: { ...sendPlan, budget: undefined }, budget: gate.budget }, 'plan');
+    if (sendPlan.toInvite > 0 && deps.confirm !== undefined) {
+      const yes = await Promise.race([deps.confirm(sendPlan), once(control.signal, 'abort').then(() => false)]);
+      if (!yes && control.stoppedFor === undefined) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
+    }
+
+    // 4. Send, keeping the results file current.
+    const sending = pending();
+    const jobs: SendJob[] = sending.map((s) => ({ row: { ...s.row, status: 'deferred' }, invitation: s.invitation! }));
+    live = await LiveResults.start(
+      options.resultsPath,
+      plan.carriedNames,
+      [...slots.map((s) => (s.invitation === undefined ? s.row : notYetSent(s.row))), ...orphans],
+    );
+    const openJournal = new Journal(journalPath(options.resultsPath));
+    journal = openJournal;
+    const liveResults = live;
+    deps.progress?.start(sendPlan, gate);
+    try {
+      const results = await sendAll(jobs, {
+        ...senderDeps,
+        beforeSend: (job) => openJournal.intent(job.row.line, job.invitation.email),
+        onRowDone: (result) => {
+          if (result.status !== 'deferred' || result.attempts > 0) liveResults.append(result);
+          deps.progress?.rowDone(result);
+          log.info({ line: result.line, email: result.email, status: result.status, error_code: result.errorCode, attempts: result.attempts }, 'row finished');
+        },
+      }, control);
+      sending.forEach((s, j) => (s.row = results[j]!));
+    } finally {
+      deps.progress?.stop();
+    }
+    await live.finish([...slots.map((s) => s.row), ...orphans]);
+    openJournal.close();
+    removeJournal(journalPath(options.resultsPath));
+    return report(control.stoppedFor);
   } finally {
-    deps.progress?.stop();
     stopListening?.();
   }
-  await live.finish([...slots.map((s) => s.row), ...orphans]);
-  journal.close();
-  removeJournal(journalPath(options.resultsPath));
-  return report(control.stoppedFor);
 }

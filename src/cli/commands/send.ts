@@ -1,18 +1,15 @@
 /** `brevo-invite send <file>`: validate, then invite, against Brevo or the simulator. */
-import { resolve } from 'node:path';
 import { systemClock } from '../../clock.js';
 import { usageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { sendRun } from '../../run/send-run.js';
 import { BrevoClient, createPool } from '../../send/client.js';
-import { NO_ROLES, loadRoles } from '../../validate/roles.js';
 import { logSettings, type CliIo } from '../io.js';
 import { resolveSendOptions, type RawFlags } from '../options.js';
-import { resultsPathFor } from '../paths.js';
 import { confirmPlan } from '../prompt.js';
 import { progressFor } from '../progress.js';
 import { checkBaseUrl, loadApiKey } from '../secrets.js';
-import { finishRun } from './validate.js';
+import { finishRun, planInputs } from './common.js';
 
 export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unknown }, io: CliIo): Promise<number> {
   if (flags.apiKey !== undefined) {
@@ -21,22 +18,16 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
   const options = resolveSendOptions(flags, io.env);
   const baseUrl = checkBaseUrl(options.baseUrl);
   const apiKey = loadApiKey(options.apiKeyFile, io.env, io.cwd);
-  const resultsPath = resultsPathFor(file, flags.output as string | undefined, io.cwd);
-  const roles = options.rolesFile === undefined ? NO_ROLES : await loadRoles(resolve(io.cwd, options.rolesFile));
+  const inputs = await planInputs(file, flags.output as string | undefined, options, io);
   const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, secrets: () => [apiKey] });
   const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
 
   const pool = createPool(baseUrl, options.concurrency, options.timeoutMs);
   try {
-    log.debug({ baseUrl, resultsPath, concurrency: options.concurrency, ratePerSecond: options.ratePerSecond }, 'send started');
+    log.debug({ baseUrl, resultsPath: inputs.resultsPath, concurrency: options.concurrency, ratePerSecond: options.ratePerSecond }, 'send started');
     const report = await sendRun(
       {
-        file: resolve(io.cwd, file),
-        resultsPath,
-        roles,
-        encoding: options.encoding,
-        delimiter: options.delimiter,
-        maxRecordBytes: options.maxRecordBytes,
+        ...inputs,
         concurrency: options.concurrency,
         ratePerSecond: options.ratePerSecond,
         maxRetries: options.maxRetries,
