@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { usageError } from '../errors.js';
 
@@ -8,5 +9,22 @@ export function resultsPathFor(input: string, output: string | undefined, cwd: s
   const stem = ['.csv', '.txt', '.tsv'].includes(ext.toLowerCase()) ? basename(inputPath, ext) : basename(inputPath);
   const out = output === undefined ? join(dirname(inputPath), `${stem}.results.csv`) : resolve(cwd, output);
   if (out === inputPath) throw usageError(`the results file would overwrite the input ${input}: choose another path with -o`);
+  checkWritable(out);
   return out;
+}
+
+/** Fails now, before any work, if the results cannot be written there. */
+function checkWritable(path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw usageError(`cannot write the results file ${path}: the folder ${dir} does not exist or is not writable (choose another path with -o)`);
+  }
+  try {
+    if (statSync(path).isDirectory()) throw usageError(`the results path ${path} is a folder: give a file name with -o`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }

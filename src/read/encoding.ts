@@ -60,7 +60,9 @@ export async function sniffEncoding(path: string, forced?: Encoding): Promise<Sn
     );
   });
   try {
-    const { size } = await file.stat();
+    const stat = await file.stat();
+    if (stat.isDirectory()) throw inputError(`${path} is a folder, not a CSV file`);
+    const { size } = stat;
     const buf = Buffer.alloc(Math.min(HEAD_BYTES, size));
     const { bytesRead } = await file.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);

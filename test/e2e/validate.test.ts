@@ -127,6 +127,7 @@ describe('brevo-invite validate', () => {
     ['inputs/workbook.xlsx.csv', /Excel workbook/],
     ['inputs/binary.csv', /binary file/],
     ['inputs/does-not-exist.csv', /cannot find the file/],
+    ['inputs', /is a folder, not a CSV file/],
   ])('%s stops with exit 2 and one clear sentence, writing nothing', async (name, message) => {
     const { run, out } = await validate(fixture(name));
     expect(run.code).toBe(2);
@@ -145,6 +146,7 @@ describe('brevo-invite validate', () => {
       [['validate', fixture('sample.csv'), '--bogus'], /unknown option '--bogus'/],
       [['validate'], /missing required argument 'file'/],
       [['validate', fixture('sample.csv'), '-o', fixture('sample.csv')], /would overwrite the input/],
+      [['validate', fixture('sample.csv'), '-o', '/nonexistent-folder/r.csv'], /cannot write the results file .* does not exist or is not writable/],
     ] as const;
     for (const [args, message] of cases) {
       const run = await runCli([...args]);
