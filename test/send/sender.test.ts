@@ -1,0 +1,126 @@
+/** The sender with a scripted API and a fake clock: decisions, counts and stops, without real time. */
+import { describe, expect, test } from '@jest/globals';
+import type { Answer } from '../../src/send/client.js';
+import { Gate } from '../../src/send/gate.js';
+import { FORBIDDEN_STREAK_LIMIT, RunControl, sendAll, type SendJob } from '../../src/send/sender.js';
+import type { Invitation, RowResult } from '../../src/types.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+const ok = (body: unknown = { status: 'OK', invoice_id: 'INV-1' }, status = 200): Answer => ({
+  kind: 'response',
+  status,
+  rate: { limit: 100, remaining: 50, resetSeconds: 3600 },
+  body,
+});
+const usersList = (emails: string[]): Answer => ok({ users: emails.map((email) => ({ email, status: 'pending' })) });
+
+function job(i: number): SendJob {
+  const invitation: Invitation = { email: `p${i}@example.com`, allFeaturesAccess: true, privileges: [] };
+  const row: RowResult = { line: i + 1, email: invitation.email, status: 'deferred', attempts: 0, granted: 'all', extra: [] };
+  return { row, invitation };
+}
+
+/** An API whose answers come from a script, each after 10 ms of fake time. */
+function scripted(clock: FakeClock, invite: (email: string, n: number) => Answer, list: () => Answer = () => usersList([])) {
+  const calls: string[] = [];
+  let n = 0;
+  return {
+    calls,
+    api: {
+      inviteUser: async (inv: Invitation) => {
+        calls.push(`POST ${inv.email}`);
+        await clock.sleep(10);
+        return invite(inv.email, ++n);
+      },
+      listUsers: async () => {
+        calls.push('GET');
+        await clock.sleep(10);
+        return list();
+      },
+    },
+  };
+}
+
+function run(clock: FakeClock, api: ReturnType<typeof scripted>['api'], jobs: SendJob[], maxRetries = 3) {
+  const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 3_600_000 });
+  const control = new RunControl(gate);
+  const done = sendAll(jobs, { api, gate, clock, random: () => 0.5, policy: { maxRetries, baseMs: 1000, capMs: 30_000 }, concurrency: 2 }, control);
+  return { control, done: clock.run(done) };
+}
+
+describe('sender', () => {
+  test('a 429 is waited out and sent again without counting as a retry', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = scripted(clock, (_, n) => (n <= 2 ? { kind: 'response', status: 429, rate: { limit: 10, remaining: 0, resetSeconds: 2 }, body: {} } : ok()));
+    const { control, done } = run(clock, api, [job(1)], 0);
+    const [result] = await done;
+    expect(result).toMatchObject({ status: 'invited', attempts: 3, invoiceId: 'INV-1' });
+    expect(calls).toEqual(['POST p1@example.com', 'POST p1@example.com', 'POST p1@example.com']);
+    expect(control.totals).toMatchObject({ requests: 3, rateLimited: 2 });
+  });
+
+  test('5xx is retried with backoff up to --max-retries, then the row fails with the attempts', async () => {
+    const clock = new FakeClock();
+    const { api } = scripted(clock, () => ok({ code: 'internal_error', message: 'boom' }, 503));
+    const start = clock.now();
+    const [result] = await run(clock, api, [job(1)], 2).done;
+    expect(result).toMatchObject({ status: 'failed', errorCode: 'http_503', httpStatus: 503, attempts: 3 });
+    expect(result?.errorMessage).toContain('gave up after 3 attempts');
+    expect(clock.now() - start).toBe(30 + 500 + 1000); // three answers, then jittered backoffs of half of 1 s and 2 s
+  });
+
+  test('a lost answer is settled by the list: found means invited, with no second request', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = scripted(
+      clock,
+      () => ({ kind: 'error', phase: 'unknown', code: 'timeout', message: 'no answer' }),
+      () => usersList(['p1@example.com']),
+    );
+    const [result] = await run(clock, api, [job(1)]).done;
+    expect(result).toMatchObject({ status: 'invited', attempts: 1 });
+    expect(result?.errorMessage).toContain("confirmed from Brevo's invited-users list");
+    expect(calls).toEqual(['POST p1@example.com', 'GET']);
+  });
+
+  test('a lost answer that Brevo does not have is sent again', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = scripted(clock, (_, n) => (n === 1 ? { kind: 'error', phase: 'unknown', code: 'network', message: 'reset' } : ok()));
+    const [result] = await run(clock, api, [job(1)]).done;
+    expect(result).toMatchObject({ status: 'invited', attempts: 2 });
+    expect(calls).toEqual(['POST p1@example.com', 'GET', 'POST p1@example.com']);
+  });
+
+  test('a 401 stops the run: the row and every row not started are deferred', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = scripted(clock, () => ok({ code: 'unauthorized', message: 'Key not found' }, 401));
+    const { control, done } = run(clock, api, [job(1), job(2), job(3)]);
+    const results = await done;
+    expect(control.stoppedFor).toBe('auth');
+    expect(results.map((r) => r.status)).toEqual(['deferred', 'deferred', 'deferred']);
+    expect(calls).toHaveLength(1);
+  });
+
+  test(`${FORBIDDEN_STREAK_LIMIT} 403s in a row stop the run`, async () => {
+    const clock = new FakeClock();
+    const { api } = scripted(clock, () => ok({ code: 'permission_denied', message: 'not allowed' }, 403));
+    const { control, done } = run(clock, api, Array.from({ length: 9 }, (_, i) => job(i + 1)));
+    const results = await done;
+    expect(control.stoppedFor).toBe('permission');
+    // the fifth stops the run; a request already in flight (concurrency 2) still finishes
+    const failed = results.filter((r) => r.status === 'failed').length;
+    expect(failed).toBeGreaterThanOrEqual(FORBIDDEN_STREAK_LIMIT);
+    expect(failed).toBeLessThanOrEqual(FORBIDDEN_STREAK_LIMIT + 1);
+    expect(results.filter((r) => r.status === 'deferred').length).toBeGreaterThan(0);
+  });
+
+  test('a permanent refusal is not retried, and the others go on', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = scripted(clock, (email) => (email === 'p1@example.com' ? ok({ code: 'invalid_parameter', message: 'Invalid feature' }, 400) : ok()));
+    const results = await run(clock, api, [job(1), job(2)]).done;
+    expect(results.map((r) => [r.status, r.errorCode])).toEqual([
+      ['failed', 'invalid_parameter'],
+      ['invited', undefined],
+    ]);
+    expect(calls.filter((c) => c === 'POST p1@example.com')).toHaveLength(1);
+  });
+});
