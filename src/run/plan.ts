@@ -55,7 +55,7 @@ export async function openPlan(file: string, options: PlanOptions) {
           email,
           status: 'duplicate',
           errorCode: 'duplicate_email',
-          errorMessage: `line ${line}: ${email} already appears on line ${first}; a person is invited once, from their first row`,
+          errorMessage: `line ${line}: ${email} already appears on line ${first}; a person is invited once, from the first row: remove one of the two`,
           attempts: 0,
           granted: '',
           extra,

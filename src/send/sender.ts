@@ -201,6 +201,13 @@ async function sendOne(job: SendJob, deps: SenderDeps, control: RunControl, sett
             errorMessage: `the answer was lost (${outcome.type === 'unknown' ? outcome.code : 'unknown'}); confirmed from Brevo's invited-users list`,
           });
         }
+        if (known === undefined && control.stoppedFor !== undefined) {
+          // Stopping before it could be checked: deferred, and marked so --resume checks it first.
+          return deferredRow(row, control.stoppedFor, attempts, {
+            errorCode: 'outcome_unknown',
+            errorMessage: 'sent without an answer, and the run stopped before it could be checked; --resume checks it before sending again',
+          });
+        }
         if (known === undefined || retries >= deps.policy.maxRetries) {
           return finished(row, attempts, deps.clock.now(), outcome, {
             errorCode: 'outcome_unknown',

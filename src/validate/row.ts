@@ -135,7 +135,7 @@ export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck 
   return function validateRow(cells: RowCells): RowCheck {
     const email = (cells.email ?? '').trim().toLowerCase();
     const problems: Problem[] = [];
-    if (email === '') problems.push({ code: 'missing_email', message: 'email is empty' });
+    if (email === '') problems.push({ code: 'missing_email', message: "email is empty: fill in the address of the person to invite" });
     else if (!emailSchema.safeParse(email).success) {
       problems.push({ code: 'invalid_email', message: `email ${quote(email)} is not a valid address (expected name@company.com)` });
     }
