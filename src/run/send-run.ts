@@ -232,7 +232,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
 
     // 4. Send, keeping the results file current.
     const sending = pending();
-    const jobs: SendJob[] = sending.map((s) => ({ row: { ...s.row, status: 'deferred' }, invitation: s.invitation! }));
+    const jobs: SendJob[] = sending.map((s) => ({ row: { ...s.row, status: 'deferred' }, invitation: s.invitation!, answerLost: s.unsettled }));
     live = await LiveResults.start(
       options.resultsPath,
       plan.carriedNames,

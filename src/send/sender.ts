@@ -23,6 +23,8 @@ export interface SendJob {
   /** The row as planned (status `valid`); its line, email, granted and carried cells are kept. */
   row: RowResult;
   invitation: Invitation;
+  /** An earlier request for it got no answer (and the list did not have it then). */
+  answerLost?: boolean | undefined;
 }
 
 export interface SenderDeps {
@@ -157,7 +159,8 @@ function finished(row: RowResult, attempts: number, now: number, outcome: Outcom
       return { ...base, status: 'failed', errorCode: outcome.code, errorMessage: outcome.message, ...extra };
     case 'auth':
     case 'rate_limited':
-      return { ...base, status: 'failed', errorCode: `http_${outcome.status}`, errorMessage: 'unexpected', httpStatus: outcome.status, ...extra };
+      // Not final outcomes (the run stops, or the row waits for the window); listed for completeness.
+      return { ...base, status: 'failed', errorCode: `http_${outcome.status}`, errorMessage: `Brevo answered HTTP ${outcome.status}`, httpStatus: outcome.status, ...extra };
   }
 }
 
@@ -165,6 +168,7 @@ async function sendOne(job: SendJob, deps: SenderDeps, control: RunControl, sett
   const { row, invitation } = job;
   let attempts = row.attempts;
   let retries = 0;
+  let answerLost = job.answerLost === true;
   for (;;) {
     if (control.stoppedFor !== undefined) return deferredRow(row, control.stoppedFor, attempts);
     const answer = await throughGate(deps, control, () => {
@@ -181,6 +185,12 @@ async function sendOne(job: SendJob, deps: SenderDeps, control: RunControl, sett
     const decision = decide(outcome, retries, deps.policy, deps.random);
     switch (decision.action) {
       case 'done':
+        if (outcome.type === 'already' && answerLost) {
+          // Our own earlier request went through after all: this tool invited them.
+          return finished(row, attempts, now, { type: 'invited', status: outcome.status, invoiceId: undefined }, {
+            errorMessage: `an earlier request got no answer, and Brevo now says the user is already invited: that request went through (${outcome.message})`,
+          });
+        }
         return finished(row, attempts, now, outcome);
       case 'stop_run':
         control.stop(decision.reason);
@@ -215,6 +225,7 @@ async function sendOne(job: SendJob, deps: SenderDeps, control: RunControl, sett
           });
         }
         retries++; // Brevo does not have it: it was not processed, so it is safe to send again.
+        answerLost = true;
         continue;
       }
     }

@@ -90,6 +90,16 @@ describe('sender', () => {
     expect(calls).toEqual(['POST p1@example.com', 'GET', 'POST p1@example.com']);
   });
 
+  test('when the answer was lost and the resend hears "already invited", the row is invited (this tool did it)', async () => {
+    const clock = new FakeClock();
+    const { api } = scripted(clock, (_, n) =>
+      n === 1 ? { kind: 'error', phase: 'unknown', code: 'timeout', message: 'no answer' } : ok({ code: 'invalid_parameter', message: 'User already exists in the organization' }, 400),
+    );
+    const [result] = await run(clock, api, [job(1)]).done;
+    expect(result).toMatchObject({ status: 'invited', attempts: 2 });
+    expect(result?.errorMessage).toContain('that request went through');
+  });
+
   test('a 401 stops the run: the row and every row not started are deferred', async () => {
     const clock = new FakeClock();
     const { api, calls } = scripted(clock, () => ok({ code: 'unauthorized', message: 'Key not found' }, 401));
