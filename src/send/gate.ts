@@ -116,10 +116,12 @@ export class Gate {
     if (status === 429) {
       this.#consecutive429++;
       this.#remaining = 0;
-      const headerPause = rate?.resetSeconds === undefined ? undefined : Math.max(rate.resetSeconds * 1000, MIN_429_PAUSE_MS);
+      const headerPause =
+        rate?.resetSeconds === undefined ? undefined : Math.max(rate.resetSeconds * 1000 + this.#marginMs, MIN_429_PAUSE_MS);
       const pause = headerPause ?? NO_HEADER_429_PAUSE_MS[Math.min(this.#consecutive429 - 1, NO_HEADER_429_PAUSE_MS.length - 1)]!;
       this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
       this.#probing = true;
+      // The estimates were early (or the budget is shared): from now on, a second of margin.
       this.#marginMs = ROUNDING_MARGIN_MS;
     } else if (status !== undefined && status < 500) {
       this.#consecutive429 = 0;
@@ -173,7 +175,7 @@ export class Gate {
       this.#remaining = undefined;
       this.#probing = true;
     }
-    const untilReset = this.#resetAt === undefined ? ANSWER_POLL_MS : Math.max(1, this.#resetAt - now);
+    const untilReset = this.#resetAt === undefined || this.#resetAt <= now ? ANSWER_POLL_MS : this.#resetAt - now;
     if (this.#probing && this.#inFlight > 0) return { kind: 'answer', ms: Math.min(untilReset, ANSWER_POLL_MS) };
     if (this.#windowEmpty(now)) {
       return this.#inFlight > 0 ? { kind: 'answer', ms: Math.min(untilReset, ANSWER_POLL_MS) } : { kind: 'window', ms: untilReset };

@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   port?: number;
   /** null or undefined: no limit (headers still sent). */
   rateLimit?: RateLimit | null | undefined;
+  /** How the reset header is rounded to whole seconds. */
+  resetRounding?: 'ceil' | 'floor';
   latencyMs?: number;
   failRate?: number;
   faults?: readonly Fault[];
@@ -104,7 +106,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const window = new FixedWindow(options.rateLimit ?? null);
+  const window = new FixedWindow(options.rateLimit ?? null, options.resetRounding);
   const random = seededRandom(options.seed ?? 1);
   const pickFault = faultPicker(options.failRate ?? 0, options.faults ?? FAULTS, random);
   const users = new Map<string, User>();

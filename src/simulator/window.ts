@@ -1,7 +1,7 @@
 /**
  * The simulator's rate limit: fixed windows of `limit` requests per `windowMs`, the first one
- * starting with the first request. Answers carry Brevo's three headers; the reset is rounded up
- * to whole seconds.
+ * starting with the first request. Answers carry Brevo's three headers; the reset is in whole
+ * seconds, rounded up (or down, to rehearse a server that does).
  */
 export interface RateLimit {
   limit: number;
@@ -26,11 +26,14 @@ export function parseRateLimit(text: string, parseDuration: (t: string) => numbe
 
 export class FixedWindow {
   readonly #rate: RateLimit | null;
+  readonly #round: (x: number) => number;
   #start: number | undefined;
   #count = 0;
 
-  constructor(rate: RateLimit | null) {
+  /** `rounding`: how the reset header's seconds are rounded (servers differ; `ceil` by default). */
+  constructor(rate: RateLimit | null, rounding: 'ceil' | 'floor' = 'ceil') {
     this.#rate = rate;
+    this.#round = rounding === 'floor' ? Math.floor : Math.ceil;
   }
 
   /** Counts a request arriving at `now` (if there is room) and says whether it may be served. */
@@ -46,7 +49,7 @@ export class FixedWindow {
     }
     const allowed = this.#count < limit;
     if (allowed) this.#count++;
-    const reset = Math.max(1, Math.ceil((this.#start + windowMs - now) / 1000));
+    const reset = Math.max(0, this.#round((this.#start + windowMs - now) / 1000));
     return {
       allowed,
       headers: {
