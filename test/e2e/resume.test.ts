@@ -85,6 +85,40 @@ describe('SIGINT', () => {
     expect(sim.requests.every((r) => r.status !== undefined)).toBe(true);
     expect(run.stderr).toMatch(/brevo-invite send \S+users\.csv --concurrency 3 --resume/);
   });
+
+  test('a second SIGINT exits at once, keeping every finished row', async () => {
+    let child: ChildProcess | undefined;
+    let accepted = 0;
+    let slow = true;
+    const sim = await simulator({
+      latencyMs: 100,
+      faultPlan: (n) => (slow && n >= 4 ? 'slow' : undefined), // from the 4th on, answers take 5 s
+      slowMs: 5000,
+      onRequest: (r) => {
+        if (r.accepted === true && ++accepted === 3) {
+          setTimeout(() => child?.kill('SIGINT'), 300);
+          setTimeout(() => child?.kill('SIGINT'), 600);
+        }
+      },
+    });
+    const dir = tempDir();
+    const input = usersCsv(dir, 10);
+    const started = Date.now();
+    const run = await runCli(['send', input, '--concurrency', '2'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    expect(run.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(4000); // did not wait for the slow answers
+    const results = join(dir, 'users.results.csv');
+    const rows = readResults(results); // still a valid CSV: the snapshot plus the appended rows
+    const invited = new Set(rows.filter((r) => r.status === 'invited').map((r) => r.email));
+    expect(invited.size).toBeGreaterThanOrEqual(3);
+    expect(existsSync(`${results}.lock`)).toBe(false);
+    // and --resume finishes the job without inviting anyone twice
+    slow = false;
+    const again = await runCli(['send', input, '--resume'], { env: sendEnv(sim), timeoutMs: 60_000 });
+    expect(again.code).toBe(0);
+    expect(invitedTwice(sim)).toEqual([]);
+    expect(readResults(results).map((r) => r.status)).toEqual(Array(10).fill('invited'));
+  });
 });
 
 describe('cron mode', () => {
