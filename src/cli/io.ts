@@ -1,5 +1,6 @@
 /** What a command may touch of the outside world; tests pass their own. */
 import type { Readable, Writable } from 'node:stream';
+import type { InterruptHandlers } from '../run/send-run.js';
 import { DEFAULTS, type Env, type LogFormat, type LogLevel } from './options.js';
 
 export interface TtyWritable extends Writable {
@@ -16,11 +17,11 @@ export interface CliIo {
   /** The arguments after the program name, as typed (for the resume command). */
   args: readonly string[];
   /**
-   * Registers what to do on SIGINT/SIGTERM: the first calls `stop` (finish what is in flight,
-   * then end normally); a second calls `flushNow` and ends the process at once with 130.
-   * Returns a function that removes the handlers.
+   * Registers what to do on SIGINT/SIGTERM: the first prints `notice` and calls `stop` (finish
+   * what is in flight, then end normally); a second calls `flushNow`, prints `flushedNotice` and
+   * ends the process at once with 130. Returns a function that removes the handlers.
    */
-  onInterrupt: (handlers: { stop: () => void; flushNow: () => void }) => () => void;
+  onInterrupt: (handlers: InterruptHandlers) => () => void;
 }
 
 export const logFormatFor = (io: CliIo, chosen: LogFormat | undefined): LogFormat =>

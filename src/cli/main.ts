@@ -9,17 +9,17 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   args: process.argv.slice(2),
-  onInterrupt: ({ stop, flushNow }) => {
+  onInterrupt: ({ stop, flushNow, notice, flushedNotice }) => {
     let count = 0;
     const handler = (signal: NodeJS.Signals) => {
       count++;
       if (count === 1) {
-        process.stderr.write(`\n${signal}: finishing the requests in flight, then writing the results (press Ctrl+C again to stop at once)\n`);
+        process.stderr.write(`\n${signal}: ${notice ?? 'stopping'}\n`);
         stop();
         return;
       }
       flushNow();
-      process.stderr.write('Stopped at once; every finished row is in the results file. Run again with --resume.\n');
+      if (flushedNotice !== undefined) process.stderr.write(`${flushedNotice}\n`);
       process.exit(130);
     };
     process.on('SIGINT', handler);

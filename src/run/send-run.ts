@@ -52,6 +52,16 @@ export interface ProgressSink {
   stop(): void;
 }
 
+/** What to do on Ctrl+C / SIGTERM: the first stops gently, a second flushes and exits at once. */
+export interface InterruptHandlers {
+  stop: () => void;
+  flushNow: () => void;
+  /** Printed at the first signal. */
+  notice?: string;
+  /** Printed before exiting at the second. */
+  flushedNotice?: string;
+}
+
 export interface SendRunDeps {
   api: Api;
   clock: Clock;
@@ -61,7 +71,7 @@ export interface SendRunDeps {
   confirm?: ((plan: SendPlan) => Promise<boolean>) | undefined;
   progress?: ProgressSink | undefined;
   /** Registers what to do on SIGINT/SIGTERM (first: stop gently) and on a second one (flush now). */
-  onInterrupt?: ((handlers: { stop: () => void; flushNow: () => void }) => () => void) | undefined;
+  onInterrupt?: ((handlers: InterruptHandlers) => () => void) | undefined;
 }
 
 interface Slot {
@@ -140,6 +150,8 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
   let live: LiveResults | undefined;
   let journal: Journal | undefined;
   const stopListening = deps.onInterrupt?.({
+    notice: 'finishing the requests in flight, then writing the results (press Ctrl+C again to stop at once)',
+    flushedNotice: 'Stopped at once; every finished row is in the results file. Run again with --resume.',
     stop: () => control.stop('signal'),
     flushNow: () => {
       live?.closeNow();

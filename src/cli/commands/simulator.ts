@@ -73,8 +73,7 @@ export async function simulatorCommand(flags: SimulatorFlags, io: CliIo): Promis
       `What it received: ${sim.url.replace(/\/v3$/, '')}/__simulator/state   Stop it with Ctrl+C.\n`,
   );
   await new Promise<void>((resolveStop) => {
-    const stop = io.onInterrupt({ stop: () => resolveStop(), flushNow: () => resolveStop() });
-    void stop;
+    io.onInterrupt({ notice: 'stopping the simulator', stop: () => resolveStop(), flushNow: () => resolveStop() });
   });
   await sim.close();
   return 0;
