@@ -34,6 +34,8 @@ export function headerLine(text: string): string {
 }
 
 export function detectDelimiter(text: string): Delimiter {
+  const sep = excelSeparatorLine(text);
+  if (sep !== undefined) return sep;
   const header = headerLine(text);
   const counts = new Map<Delimiter, number>(DELIMITERS.map((d) => [d, 0]));
   let inQuotes = false;
@@ -47,3 +49,9 @@ export function detectDelimiter(text: string): Delimiter {
 }
 
 export const delimiterName = (d: Delimiter): string => (d === '\t' ? 'tab' : d);
+
+/** Excel's optional first line `sep=;` names the delimiter; the header is on the next line. */
+export function excelSeparatorLine(text: string): Delimiter | undefined {
+  const m = /^sep=(.)$/i.exec(headerLine(text).trim());
+  return m === null ? undefined : delimiterFromName(m[1]!);
+}

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { inputError } from '../errors.js';
-import { detectDelimiter, type Delimiter } from './delimiter.js';
+import { detectDelimiter, excelSeparatorLine, type Delimiter } from './delimiter.js';
 import { sniffEncoding, type Encoding } from './encoding.js';
 import { mapHeader, type Header } from './header.js';
 
@@ -67,7 +67,9 @@ function overLimit(fields: readonly string[], delimiter: string, limit: number):
 
 export async function openCsv(file: string, options: ReadOptions): Promise<CsvSource> {
   const sniffed = await sniffEncoding(file, options.encoding);
-  const delimiter = options.delimiter ?? detectDelimiter(decodeHead(sniffed.head, sniffed.encoding));
+  const head = decodeHead(sniffed.head, sniffed.encoding);
+  const delimiter = options.delimiter ?? detectDelimiter(head);
+  let skipSeparatorLine = excelSeparatorLine(head) !== undefined;
   const hardLimit = Math.max(options.maxRecordBytes * 16, 1024 * 1024);
 
   const bytes = createReadStream(file, { start: sniffed.bomLength, highWaterMark: STREAM_CHUNK });
@@ -90,13 +92,22 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
   // Blank lines before the header are allowed.
   do {
     if (pending.length === 0) {
-      const next = await raw.next();
+      const next = await raw.next().catch((err: unknown) => {
+        if (err instanceof UnclosedQuote) {
+          throw inputError(`${file}, line ${err.line}: a quote (") in the header row is never closed, so the file cannot be read; close the quote`);
+        }
+        throw err;
+      });
       if (next.done === true) throw inputError(`${file} is empty: it needs a header row (e.g. email,privileges) and one row per person`);
       pending.push(...next.value);
       continue;
     }
     first = pending.shift()!;
     endLine += 1 + first.reduce((n, f) => n + lineBreaks(f), 0);
+    if (skipSeparatorLine) {
+      skipSeparatorLine = false;
+      first = undefined;
+    }
   } while (first === undefined || isBlank(first));
   const header = mapHeader(first, file);
   const width = first.length;

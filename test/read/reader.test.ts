@@ -120,6 +120,20 @@ describe('reader', () => {
     });
   });
 
+  test("Excel's sep= first line sets the delimiter and is not the header", async () => {
+    const { source, records } = await readAll(file('sep=;\r\nemail;privileges\r\nann@example.com;contacts:view, templates:*\r\n'));
+    expect(source.delimiter).toBe(';');
+    expect(source.header.names).toEqual(['email', 'privileges']);
+    expect(records.map((r) => [r.line, r.fields[1]])).toEqual([[3, 'contacts:view, templates:*']]);
+  });
+
+  test('an unclosed quote in the header stops the file with a clear message', async () => {
+    await expect(openCsv(file('"email,privileges\nann@example.com,contacts:view\n'), OPTIONS)).rejects.toMatchObject({
+      code: 'input',
+      message: expect.stringContaining('line 1: a quote (") in the header row is never closed'),
+    });
+  });
+
   test('a header with no data rows reads as zero records', async () => {
     const { records } = await readAll(fixture('inputs/header-only.csv'));
     expect(records).toEqual([]);

@@ -1,0 +1,44 @@
+/**
+ * Hostile input: whatever the bytes, a dry run either finishes with one results row per data row
+ * or stops with one of our input errors (which the CLI prints as one sentence): never anything else.
+ */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { isAppError } from '../../src/errors.js';
+import { dryRun } from '../../src/run/dry-run.js';
+import { NO_ROLES } from '../../src/validate/roles.js';
+import { cleanTempDirs, readResults, tempDir } from '../helpers/files.js';
+
+afterAll(cleanTempDirs);
+
+const csvish = fc
+  .array(fc.constantFrom('email', 'privileges', 'role', ',', ';', '\t', '|', '"', '""', '\n', '\r\n', '\r', ' ', 'a@b.co', 'contacts:view', '*', 'x', 'é', '\u0000', '\uFEFF'), { maxLength: 60 })
+  .map((parts) => Buffer.from(parts.join('')));
+const header = fc.constantFrom('email,privileges\n', 'email;privileges;role\r\n', '');
+const input = fc.oneof(
+  fc.tuple(header, csvish).map(([h, body]) => Buffer.concat([Buffer.from(h), body])),
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+);
+
+describe('dry run on arbitrary bytes', () => {
+  test('finishes or refuses the file with an input error, never anything else', async () => {
+    const dir = tempDir();
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(input, async (bytes) => {
+        const file = join(dir, `in-${n}.csv`);
+        const out = join(dir, `out-${n++}.csv`);
+        writeFileSync(file, bytes);
+        try {
+          const report = await dryRun({ file, resultsPath: out, roles: NO_ROLES, maxRecordBytes: 65_536 });
+          expect(readResults(out)).toHaveLength(report.total);
+        } catch (err) {
+          if (!(isAppError(err) && err.code === 'input')) throw err;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
