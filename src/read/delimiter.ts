@@ -48,7 +48,6 @@ export function detectDelimiter(text: string): Delimiter {
   return best;
 }
 
-export const delimiterName = (d: Delimiter): string => (d === '\t' ? 'tab' : d);
 
 /** Excel's optional first line `sep=;` names the delimiter; the header is on the next line. */
 export function excelSeparatorLine(text: string): Delimiter | undefined {

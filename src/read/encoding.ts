@@ -10,8 +10,6 @@ import { inputError } from '../errors.js';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
-export const ENCODINGS: readonly Encoding[] = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'];
-
 const ENCODING_NAMES: Record<string, Encoding> = {
   'utf-8': 'utf-8',
   utf8: 'utf-8',

@@ -14,7 +14,6 @@ export class Settler {
   readonly #list: ListUsers;
   #next: Promise<Map<string, UserState> | undefined> | undefined;
   #running: Promise<unknown> | undefined;
-  calls = 0;
 
   constructor(list: ListUsers) {
     this.#list = list;
@@ -34,7 +33,6 @@ export class Settler {
       .then(() => {
         // From here on, rows that become unknown must wait for a call that starts after them.
         this.#next = undefined;
-        this.calls++;
         const call = this.#list();
         this.#running = call;
         return call;
