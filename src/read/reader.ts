@@ -83,6 +83,10 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
     max_record_size: hardLimit,
   });
   bytes.on('error', (err) => parser.destroy(err));
+  if (text !== bytes) text.on('error', (err) => parser.destroy(err as Error));
+  // Errors are read from `parser.errored` between batches (see rawBatches); this listener only
+  // keeps an error emitted while no batch is awaited from becoming an uncaught exception.
+  parser.on('error', () => {});
   text.pipe(parser);
 
   const raw = rawBatches(parser, file, hardLimit, () => endLine + 1);

@@ -102,6 +102,14 @@ describe('reader', () => {
     expect(records[1]?.problem?.message).toContain('opened on line 3 is never closed');
   });
 
+  test('rows read ahead of an unclosed quote at the end are all kept', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `u${i}@example.com,contacts:view`);
+    const { records } = await readAll(file(`email,privileges\n${rows.join('\n')}\n"x@example.com,contacts:view\n`));
+    expect(records).toHaveLength(5001);
+    expect(records.at(-2)?.line).toBe(5001);
+    expect(records.at(-1)).toMatchObject({ line: 5002, problem: { code: 'unclosed_quote' } });
+  });
+
   test('a record past the hard limit stops the file with the line', async () => {
     const path = file(`email,note\na@x.co,"${'x'.repeat(2 * 1024 * 1024)}\n`);
     await expect(readAll(path, { maxRecordBytes: 1024 })).rejects.toMatchObject({ code: 'input', message: expect.stringContaining('line 2') });
