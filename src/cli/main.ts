@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 /** The program's entry point: the only place that exits the process. */
-import { runCli } from './program.js';
+import { describeError } from '../errors.js';
+import { EXIT_INTERNAL, runCli } from './program.js';
+
+// A last line of defence: whatever escapes, the person sees one sentence, not a stack trace.
+const crash = (err: unknown) => {
+  process.stderr.write(`brevo-invite: unexpected error: ${describeError(err)}\nThis is a bug; please report it with the command you ran. Rows that had finished are in the results file.\n`);
+  process.exit(EXIT_INTERNAL);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
