@@ -131,12 +131,9 @@ export async function fetchUsers(deps: SenderDeps, control: RunControl): Promise
       if (answer.status === 401) return void control.stop('auth');
       if (answer.status === 403) return void control.stop('permission');
       if (answer.status === 429) continue;
-      if (answer.status >= 200 && answer.status < 300) {
-        const users = parseUsers(answer.body);
-        if (users !== undefined) return users;
-      } else if (answer.status < 500) {
-        return undefined;
-      }
+      // A 2xx that is not a users list (a wrong base URL, a proxy page) will not improve by asking again.
+      if (answer.status >= 200 && answer.status < 300) return parseUsers(answer.body);
+      if (answer.status < 500) return undefined;
     }
     if (retries >= deps.policy.maxRetries) return undefined;
     await deps.clock.sleep(backoffMs(retries++, deps.policy, deps.random), control.signal);
