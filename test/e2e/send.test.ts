@@ -92,6 +92,18 @@ describe('brevo-invite send', () => {
     expect(elapsed).toBeLessThan(6000 + 4000); // generous: a child process starts in well under a second
   });
 
+  test('when the users list cannot be had, nothing is sent: every row deferred, exit 75', async () => {
+    const sim = await simulator({ faultsOnList: true, failRate: 1, faults: ['http_503'] });
+    const dir = tempDir();
+    const run = await runCli(['send', usersCsv(dir, 3), '--max-retries', '1'], { env: sendEnv(sim) });
+    expect(run.code).toBe(75);
+    expect(invitationRequests(sim)).toHaveLength(0);
+    expect(listRequests(sim)).toHaveLength(2);
+    const rows = readResults(join(dir, 'users.results.csv'));
+    expect(rows.map((r) => [r.status, r.error_code])).toEqual(Array(3).fill(['deferred', 'brevo_unavailable']));
+    expect(run.stderr).toContain('Brevo did not answer');
+  });
+
   test('a refused key stops the run: exit 3, every row deferred, at most two requests, no key in the output', async () => {
     const sim = await simulator({ apiKey: 'the-right-key' });
     const dir = tempDir();
