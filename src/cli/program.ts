@@ -35,7 +35,7 @@ function readingOptions(cmd: Command): Command {
     .option('--delimiter <char>', `, ; tab or | (default: detected from the header)${env('delimiter')}`)
     .option('--encoding <name>', `utf-8, utf-16le, utf-16be or windows-1252 (default: detected)${env('encoding')}`)
     .option('--max-record-size <size>', `longest row accepted (default 64KiB)${env('maxRecordSize')}`)
-    .addOption(new Option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default info)${env('logLevel')}`))
+    .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: info for JSON logs, warn at a terminal)${env('logLevel')}`)
     .option('--log-format <format>', `json or pretty (default: pretty on a terminal, json otherwise)${env('logFormat')}`)
     .option('--summary-json <file>', `also write the summary as JSON${env('summaryJson')}`);
 }
