@@ -83,7 +83,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   }
   if (report.blankRows > 0) lines.push(`  (${report.blankRows} blank row${report.blankRows === 1 ? '' : 's'} ignored)`);
   if (report.command === 'send') {
-    lines.push(`Requests: ${report.requests} used${report.rateLimited > 0 ? `, ${report.rateLimited} answered "rate limited" (429)` : ''}`);
+    lines.push(`Requests: ${report.requests} used, ${report.rateLimited} of them answered "rate limited" (429)`);
     const budget = budgetLine(report, now);
     if (budget !== undefined) lines.push(budget);
   }
