@@ -1,10 +1,13 @@
-/** Durations as people write them: `500ms`, `30s`, `10m`, `1h`, `1h30m`; a bare number is seconds. */
+/**
+ * Durations as people write them: `500ms`, `30s`, `10m`, `1h`, `1h30m`. What a bare number counts
+ * in depends on the option (seconds for --max-wait, milliseconds for --timeout): `bareUnitMs`.
+ */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/gy;
 
-export function parseDuration(text: string): number | undefined {
+export function parseDuration(text: string, bareUnitMs = 1000): number | undefined {
   const t = text.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * bareUnitMs);
   if (t === '') return undefined;
   PART.lastIndex = 0;
   let total = 0;

@@ -74,7 +74,7 @@ const positiveNumber = z
 /** A duration; `bareUnitMs` is what a bare number counts in (seconds for --max-wait, ms for --timeout). */
 const duration = (what: string, bareUnitMs: number) =>
   z.string().transform((v, ctx) => {
-    const ms = /^\s*\d+\s*$/.test(v) ? Number(v) * bareUnitMs : parseDuration(v);
+    const ms = parseDuration(v, bareUnitMs);
     if (ms === undefined) ctx.addIssue({ code: 'custom', message: what });
     return ms ?? 0;
   });

@@ -7,7 +7,7 @@ import type { Header } from '../read/header.js';
 import type { PlannedRow, RowResult } from '../types.js';
 import { FirstSeen } from '../validate/duplicates.js';
 import type { Roles } from '../validate/roles.js';
-import { createRowValidator, type RowCells } from '../validate/row.js';
+import { createRowValidator, normalizeEmail, type RowCells } from '../validate/row.js';
 
 export interface PlanOptions extends ReadOptions {
   roles: Roles;
@@ -38,8 +38,7 @@ export async function openPlan(file: string, options: PlanOptions) {
     const extra = header.carried.map((i) => fields[i] ?? '');
     const cells = cellsOf(fields, header);
     if (record.problem !== undefined) {
-      const email = (cells.email ?? '').trim().toLowerCase();
-      return { result: invalid(line, email, extra, record.problem.code, [record.problem.message]) };
+      return { result: invalid(line, normalizeEmail(cells.email), extra, record.problem.code, [record.problem.message]) };
     }
     const check = validateRow(cells);
     if (!check.ok) {

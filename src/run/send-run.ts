@@ -13,6 +13,7 @@ import { DEFAULT_RETRY } from '../send/retry.js';
 import { RunControl, deferredRow, fetchUsers, sendAll, type Api, type SendJob, type SenderDeps } from '../send/sender.js';
 import type { UserState } from '../send/users.js';
 import type { Invitation, RowResult } from '../types.js';
+import { normalizeEmail } from '../validate/row.js';
 import { RESULT_COLUMNS, resultHeader } from '../write/columns.js';
 import { Journal, journalPath, readJournal, removeJournal } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
@@ -131,9 +132,12 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
   // Rows of the earlier run whose email left the spreadsheet: kept, at the end, so nothing is lost.
   const outputNames = resultHeader(plan.carriedNames).slice(RESULT_COLUMNS.length);
   const orphans = [...(previous?.values() ?? [])]
-    .filter((p) => isFinal(p) && !seen.has(p.email.toLowerCase()))
+    .filter((p) => isFinal(p) && !seen.has(normalizeEmail(p.email)))
     .sort((a, b) => a.line - b.line)
     .map((p) => ({ ...keepPrevious(p, p), extra: outputNames.map((n) => p.extraByName[n] ?? '') }));
+
+  /** Every results row: the input's, in input order, then the earlier run's rows that left the input. */
+  const allRows = () => [...slots.map((s) => s.row), ...orphans];
 
   const gate = new Gate(clock, { ratePerSecond: options.ratePerSecond, maxWaitMs: options.maxWaitMs });
   const control = new RunControl(gate);
@@ -161,7 +165,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
   });
   try {
     const report = (stoppedFor?: StopReason): RunReport => {
-      const rows = [...slots.map((s) => s.row), ...orphans];
+      const rows = allRows();
       const counts = countStatuses(rows);
       return {
         command: 'send',
@@ -191,7 +195,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
           const extra = s.unsettled === true ? { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' } : {};
           [s.row, s.invitation] = [deferredRow(s.row, reason, s.row.attempts, extra), undefined];
         }
-        await writeResults(options.resultsPath, plan.carriedNames, [[...slots.map((s) => s.row), ...orphans]]);
+        await writeResults(options.resultsPath, plan.carriedNames, [allRows()]);
         return report(reason);
       }
     }
@@ -268,7 +272,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
     } finally {
       deps.progress?.stop();
     }
-    await live.finish([...slots.map((s) => s.row), ...orphans]);
+    await live.finish(allRows());
     openJournal.close();
     removeJournal(journalPath(options.resultsPath));
     return report(control.stoppedFor);

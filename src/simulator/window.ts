@@ -3,6 +3,8 @@
  * starting with the first request. Answers carry Brevo's three headers; the reset is in whole
  * seconds, rounded up (or down, to rehearse a server that does).
  */
+import { parseDuration } from '../duration.js';
+
 export interface RateLimit {
   limit: number;
   windowMs: number;
@@ -14,7 +16,7 @@ export interface WindowVerdict {
 }
 
 /** `100/1h`, `10/2s`, `50/5s`; `off` or `0` for none. */
-export function parseRateLimit(text: string, parseDuration: (t: string) => number | undefined): RateLimit | null | undefined {
+export function parseRateLimit(text: string): RateLimit | null | undefined {
   const t = text.trim().toLowerCase();
   if (t === 'off' || t === 'none' || t === '0') return null;
   const m = /^(\d+)\s*\/\s*(.+)$/.exec(t);

@@ -41,6 +41,9 @@ const booleanSchema = z
 const CACHE_LIMIT = 10_000;
 const ROLE_SEPARATORS = /[;,]/;
 
+/** How an address is compared and sent: trimmed, lower case. */
+export const normalizeEmail = (cell: string | undefined): string => (cell ?? '').trim().toLowerCase();
+
 /** Quotes a cell value for a message, shortened so a message stays readable. */
 export function quote(value: string): string {
   const oneLine = value.replace(/\s+/g, ' ');
@@ -133,7 +136,7 @@ export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck 
   }
 
   return function validateRow(cells: RowCells): RowCheck {
-    const email = (cells.email ?? '').trim().toLowerCase();
+    const email = normalizeEmail(cells.email);
     const problems: Problem[] = [];
     if (email === '') problems.push({ code: 'missing_email', message: "email is empty: fill in the address of the person to invite" });
     else if (!emailSchema.safeParse(email).success) {

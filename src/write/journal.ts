@@ -6,6 +6,7 @@
  * a completed write(2); the line is fsynced with the results, once a second.)
  */
 import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { normalizeEmail } from '../validate/row.js';
 
 export const journalPath = (resultsPath: string) => `${resultsPath}.journal`;
 
@@ -43,7 +44,7 @@ export function readJournal(path: string): Set<string> {
     if (line.trim() === '') continue;
     try {
       const entry = JSON.parse(line) as { sending?: unknown };
-      if (typeof entry.sending === 'string') emails.add(entry.sending.toLowerCase());
+      if (typeof entry.sending === 'string') emails.add(normalizeEmail(entry.sending));
     } catch {
       // A line cut short by a crash: the request it announced had not started.
     }

@@ -5,8 +5,7 @@
  * the file is rewritten in input order, one row per line, through a temporary file and a rename,
  * so the file on disk is a valid CSV at every instant.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { fsync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { RowResult } from '../types.js';
 import { csvRows, writeResults } from './results-file.js';
 

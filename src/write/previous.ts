@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { AppError } from '../errors.js';
 import { STATUSES, type RowResult, type Status } from '../types.js';
+import { normalizeEmail } from '../validate/row.js';
 import { RESULT_COLUMNS, unescapeFormula } from './columns.js';
 
 export interface PreviousRow extends RowResult {
@@ -61,7 +62,7 @@ export async function readPrevious(path: string): Promise<Map<string, PreviousRo
       extra,
       extraByName: Object.fromEntries(extraNames.map((n, j) => [n, extra[j] ?? ''])),
     };
-    if (row.email !== '') rows.set(row.email.toLowerCase(), row);
+    if (row.email !== '') rows.set(normalizeEmail(row.email), row);
   });
   return rows;
 }

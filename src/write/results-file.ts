@@ -13,7 +13,7 @@ import { resultHeader, toCells } from './columns.js';
 // Records end in CRLF; csv-stringify then quotes a cell holding CRLF but not one holding a bare LF
 // or CR, which would break the file: quote every cell with a line break.
 const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
-export const BOM = '\uFEFF';
+const BOM = '\uFEFF';
 
 /** CSV text of some rows (no header, no BOM): one record per row. */
 export function csvRows(rows: readonly RowResult[]): string {
@@ -37,7 +37,8 @@ const tempPath = (path: string) => `${path}.tmp-${process.pid}`;
 
 /**
  * Streams rows into the results file (through a temporary file), batch by batch, in the order they
- * come; returns once the file is in place. Used by the dry run, which produces rows in input order.
+ * come; returns once the file is in place. The dry run streams its rows through it; a send writes
+ * its snapshot and its final, ordered file with it.
  */
 export async function writeResults(
   path: string,

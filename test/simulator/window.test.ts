@@ -1,5 +1,4 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseDuration } from '../../src/duration.js';
 import { checkInvitation } from '../../src/simulator/server.js';
 import { FixedWindow, parseRateLimit } from '../../src/simulator/window.js';
 
@@ -20,7 +19,7 @@ describe('simulator rate window', () => {
     ['off', null],
     ['ten', undefined],
   ])('--rate-limit %j', (text, expected) => {
-    expect(parseRateLimit(text, parseDuration)).toEqual(expected);
+    expect(parseRateLimit(text)).toEqual(expected);
   });
 });
 

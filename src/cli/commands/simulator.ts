@@ -27,15 +27,15 @@ const bad = (flag: string, expected: string, value: unknown) => usageError(`inva
 export function simulatorOptions(flags: SimulatorFlags, cwd: string): SimulatorOptions {
   const port = flags.port === undefined ? 0 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad('port', 'a port number (0 for any free port)', flags.port);
-  const rateLimit = parseRateLimit(flags.rateLimit ?? '100/1h', parseDuration);
+  const rateLimit = parseRateLimit(flags.rateLimit ?? '100/1h');
   if (rateLimit === undefined) throw bad('rate-limit', 'requests per window, such as 100/1h or 10/2s (or off)', flags.rateLimit);
-  const latencyMs = flags.latency === undefined ? 0 : /^\d+$/.test(flags.latency) ? Number(flags.latency) : parseDuration(flags.latency);
+  const latencyMs = flags.latency === undefined ? 0 : parseDuration(flags.latency, 1);
   if (latencyMs === undefined) throw bad('latency', 'milliseconds or a duration such as 50ms', flags.latency);
   const failRate = z.coerce.number().min(0).max(1).safeParse(flags.failRate ?? '0');
   if (!failRate.success) throw bad('fail-rate', 'a fraction from 0 to 1, such as 0.2', flags.failRate);
   const faults = flags.faults === undefined ? [...FAULTS] : parseFaults(flags.faults);
   if (faults === undefined) throw bad('faults', `a comma-separated list of ${FAULTS.join(', ')}`, flags.faults);
-  const slowMs = flags.slow === undefined ? 5000 : /^\d+$/.test(flags.slow) ? Number(flags.slow) : parseDuration(flags.slow);
+  const slowMs = flags.slow === undefined ? 5000 : parseDuration(flags.slow, 1);
   if (slowMs === undefined) throw bad('slow', 'milliseconds or a duration such as 5s', flags.slow);
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
   if (!Number.isInteger(seed)) throw bad('seed', 'a whole number', flags.seed);
