@@ -161,84 +161,113 @@ function finished(row: RowResult, attempts: number, now: number, outcome: Outcom
   }
 }
 
-async function sendOne(job: SendJob, deps: SenderDeps, control: RunControl, settler: Settler): Promise<RowResult> {
+/** Where a row stands between its requests (kept across a wait for the list). */
+interface Progress {
+  attempts: number;
+  retries: number;
+  /** An earlier request got no answer, and the list did not have it then. */
+  answerLost: boolean;
+}
+
+/** What one turn of sending ends with: the row's result, or a wait for the invited-users list. */
+type Step = { type: 'done'; result: RowResult } | { type: 'settle'; outcome: Outcome };
+
+/** Sends one row until it finishes or its outcome is unknown (then the list must tell). */
+async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: RunControl): Promise<Step> {
   const { row, invitation } = job;
-  let attempts = row.attempts;
-  let retries = 0;
-  let answerLost = job.answerLost === true;
+  const done = (result: RowResult): Step => ({ type: 'done', result });
   for (;;) {
-    if (control.stoppedFor !== undefined) return deferredRow(row, control.stoppedFor, attempts);
+    if (control.stoppedFor !== undefined) return done(deferredRow(row, control.stoppedFor, p.attempts));
     const answer = await throughGate(deps, control, () => {
       deps.beforeSend?.(job);
-      attempts++;
+      p.attempts++;
       return deps.api.inviteUser(invitation);
     });
-    if (answer === undefined) return deferredRow(row, control.stoppedFor ?? 'signal', attempts);
+    if (answer === undefined) return done(deferredRow(row, control.stoppedFor ?? 'signal', p.attempts));
     const outcome = classifyInvite(answer);
     const now = deps.clock.now();
     if (outcome.type === 'invited') control.forbiddenStreak = 0;
     if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission');
 
-    const decision = decide(outcome, retries, deps.policy, deps.random);
+    const decision = decide(outcome, p.retries, deps.policy, deps.random);
     switch (decision.action) {
       case 'done':
-        if (outcome.type === 'already' && answerLost) {
+        if (outcome.type === 'already' && p.answerLost) {
           // Our own earlier request went through after all: this tool invited them.
-          return finished(row, attempts, now, { type: 'invited', status: outcome.status, invoiceId: undefined }, {
+          return done(finished(row, p.attempts, now, { type: 'invited', status: outcome.status, invoiceId: undefined }, {
             errorMessage: `an earlier request got no answer, and Brevo now says the user is already invited: that request went through (${outcome.message})`,
-          });
+          }));
         }
-        return finished(row, attempts, now, outcome);
+        return done(finished(row, p.attempts, now, outcome));
       case 'stop_run':
         control.stop(decision.reason);
-        return deferredRow(row, decision.reason, attempts, { httpStatus: 401, errorCode: outcome.type === 'auth' ? outcome.code : 'unauthorized' });
+        return done(deferredRow(row, decision.reason, p.attempts, { httpStatus: 401, errorCode: outcome.type === 'auth' ? outcome.code : 'unauthorized' }));
       case 'wait_window':
         continue; // the gate holds every sender until the window resets
       case 'give_up':
-        return finished(row, attempts, now, outcome, { errorMessage: `${'message' in outcome ? outcome.message : ''} (gave up after ${attempts} attempts)`.trim() });
+        return done(finished(row, p.attempts, now, outcome, { errorMessage: `${'message' in outcome ? outcome.message : ''} (gave up after ${p.attempts} attempts)`.trim() }));
       case 'retry':
-        retries++;
+        p.retries++;
         await deps.clock.sleep(decision.delayMs, control.signal);
         continue;
-      case 'settle': {
-        const known = await settler.isInvited(invitation.email);
-        if (known === true) {
-          return finished(row, attempts, deps.clock.now(), { type: 'invited', status: 200, invoiceId: undefined }, {
-            httpStatus: undefined,
-            errorMessage: `the answer was lost (${outcome.type === 'unknown' ? outcome.code : 'unknown'}); confirmed from Brevo's invited-users list`,
-          });
-        }
-        if (known === undefined && control.stoppedFor !== undefined) {
-          // Stopping before it could be checked: deferred, and marked so --resume checks it first.
-          return deferredRow(row, control.stoppedFor, attempts, {
-            errorCode: 'outcome_unknown',
-            errorMessage: 'sent without an answer, and the run stopped before it could be checked; --resume checks it before sending again',
-          });
-        }
-        if (known === undefined || retries >= deps.policy.maxRetries) {
-          return finished(row, attempts, deps.clock.now(), outcome, {
-            errorCode: 'outcome_unknown',
-            errorMessage: `no answer from Brevo (${'code' in outcome ? outcome.code : 'unknown'}) and the invited-users list could not confirm it; --resume checks again before sending`,
-          });
-        }
-        retries++; // Brevo does not have it: it was not processed, so it is safe to send again.
-        answerLost = true;
-        continue;
-      }
+      case 'settle':
+        return { type: 'settle', outcome };
     }
   }
 }
 
+/**
+ * What the list said about a row whose answer was lost: its result, or undefined when Brevo does
+ * not have it (it was not processed, so it is safe to send again).
+ */
+function settled(job: SendJob, p: Progress, outcome: Outcome, known: boolean | undefined, deps: SenderDeps, control: RunControl): RowResult | undefined {
+  const { row } = job;
+  const code = outcome.type === 'unknown' ? outcome.code : 'unknown';
+  if (known === true) {
+    return finished(row, p.attempts, deps.clock.now(), { type: 'invited', status: 200, invoiceId: undefined }, {
+      httpStatus: undefined,
+      errorMessage: `the answer was lost (${code}); confirmed from Brevo's invited-users list`,
+    });
+  }
+  if (known === undefined && control.stoppedFor !== undefined) {
+    // Stopping before it could be checked: deferred, and marked so --resume checks it first.
+    return deferredRow(row, control.stoppedFor, p.attempts, {
+      errorCode: 'outcome_unknown',
+      errorMessage: 'sent without an answer, and the run stopped before it could be checked; --resume checks it before sending again',
+    });
+  }
+  if (known === undefined || p.retries >= deps.policy.maxRetries) {
+    return finished(row, p.attempts, deps.clock.now(), outcome, {
+      errorCode: 'outcome_unknown',
+      errorMessage: `no answer from Brevo (${code}) and the invited-users list could not confirm it; --resume checks again before sending`,
+    });
+  }
+  p.retries++;
+  p.answerLost = true;
+  return undefined;
+}
+
 export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, control: RunControl): Promise<RowResult[]> {
   const limit = pLimit(deps.concurrency);
-  const settler = new Settler(() => fetchUsers(deps, control));
+  const settler = new Settler(() => fetchUsers(deps, control), jobs.length);
+  const sendJob = async (job: SendJob): Promise<RowResult> => {
+    const p: Progress = { attempts: job.row.attempts, retries: 0, answerLost: job.answerLost === true };
+    for (;;) {
+      // A row waiting for the list gives its place to the others (the list waits for them).
+      const step = await limit(() =>
+        control.stoppedFor === undefined ? sendTurn(job, p, deps, control) : Promise.resolve<Step>({ type: 'done', result: deferredRow(job.row, control.stoppedFor, p.attempts) }),
+      );
+      if (step.type === 'done') return step.result;
+      const result = settled(job, p, step.outcome, await settler.isInvited(job.invitation.email), deps, control);
+      if (result !== undefined) return result;
+    }
+  };
   return Promise.all(
-    jobs.map((job) =>
-      limit(async () => {
-        const result = control.stoppedFor === undefined ? await sendOne(job, deps, control, settler) : deferredRow(job.row, control.stoppedFor);
-        deps.onRowDone?.(result);
-        return result;
-      }),
-    ),
+    jobs.map(async (job) => {
+      const result = await sendJob(job);
+      settler.rowDone();
+      deps.onRowDone?.(result);
+      return result;
+    }),
   );
 }

@@ -90,6 +90,20 @@ describe('sender', () => {
     expect(calls).toEqual(['POST p1@example.com', 'GET', 'POST p1@example.com']);
   });
 
+  test('answers lost at different moments are settled by one list call, once nothing else is being sent', async () => {
+    const clock = new FakeClock();
+    const seen = new Set<string>();
+    const { api, calls } = scripted(clock, (email) => {
+      const first = !seen.has(email);
+      seen.add(email);
+      return first && (email === 'p1@example.com' || email === 'p4@example.com') ? { kind: 'error', phase: 'unknown', code: 'timeout', message: 'no answer' } : ok();
+    });
+    const results = await run(clock, api, [1, 2, 3, 4, 5].map(job)).done;
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('invited'));
+    expect(calls.filter((c) => c === 'GET')).toHaveLength(1);
+    expect(calls.indexOf('GET')).toBe(calls.length - 3); // after every other row, then the two resends
+  });
+
   test('when the answer was lost and the resend hears "already invited", the row is invited (this tool did it)', async () => {
     const clock = new FakeClock();
     const { api } = scripted(clock, (_, n) =>
