@@ -14,6 +14,7 @@ import { inputError } from '../errors.js';
 import { detectDelimiter, excelSeparatorLine, type Delimiter } from './delimiter.js';
 import { sniffEncoding, type Encoding } from './encoding.js';
 import { mapHeader, type Header } from './header.js';
+import { SkipLines } from './skip-lines.js';
 
 export interface ReadOptions {
   encoding?: Encoding | undefined;
@@ -72,24 +73,30 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
   let skipSeparatorLine = excelSeparatorLine(head) !== undefined;
   const hardLimit = Math.max(options.maxRecordBytes * 16, 1024 * 1024);
 
-  const bytes = createReadStream(file, { start: sniffed.bomLength, highWaterMark: STREAM_CHUNK });
-  const text: NodeJS.ReadableStream =
-    sniffed.encoding === 'utf-8' ? bytes : bytes.pipe(iconv.decodeStream(sniffed.encoding === 'windows-1252' ? 'win1252' : sniffed.encoding));
-  const parser = parse({
-    delimiter,
-    record_delimiter: ['\r\n', '\n', '\r'],
-    relax_column_count: true,
-    relax_quotes: true,
-    max_record_size: hardLimit,
-  });
-  bytes.on('error', (err) => parser.destroy(err));
-  if (text !== bytes) text.on('error', (err) => parser.destroy(err as Error));
-  // Errors are read from `parser.errored` between batches (see rawBatches); this listener only
-  // keeps an error emitted while no batch is awaited from becoming an uncaught exception.
-  parser.on('error', () => {});
-  text.pipe(parser);
+  /** A parser over the file's records, from the line after `skipLines` on. */
+  function start(skipLines: number): { raw: AsyncGenerator<string[][]>; skipped: SkipLines | undefined; close: () => void } {
+    const bytes = createReadStream(file, { start: sniffed.bomLength, highWaterMark: STREAM_CHUNK });
+    const decoded: NodeJS.ReadableStream =
+      sniffed.encoding === 'utf-8' ? bytes : bytes.pipe(iconv.decodeStream(sniffed.encoding === 'windows-1252' ? 'win1252' : sniffed.encoding));
+    const skipped = skipLines > 0 ? new SkipLines(skipLines, options.maxRecordBytes) : undefined;
+    const text: NodeJS.ReadableStream = skipped === undefined ? decoded : decoded.pipe(skipped);
+    const parser = parse({
+      delimiter,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: true,
+      relax_quotes: true,
+      max_record_size: hardLimit,
+    });
+    for (const stage of new Set<NodeJS.ReadableStream>([bytes, decoded, text])) stage.on('error', (err: Error) => parser.destroy(err));
+    // Errors are read from `parser.errored` between batches (see rawBatches); this listener only
+    // keeps an error emitted while no batch is awaited from becoming an uncaught exception.
+    parser.on('error', () => {});
+    text.pipe(parser);
+    return { raw: rawBatches(parser, file, () => endLine + 1), skipped, close: () => bytes.destroy() };
+  }
 
-  const raw = rawBatches(parser, file, hardLimit, () => endLine + 1);
+  let current = start(0);
+  const raw = current.raw;
   const pending: string[][] = [];
   let endLine = 0;
   let first: string[] | undefined;
@@ -97,7 +104,7 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
   do {
     if (pending.length === 0) {
       const next = await raw.next().catch((err: unknown) => {
-        if (err instanceof UnclosedQuote) {
+        if (err instanceof Broken) {
           throw inputError(`${file}, line ${err.line}: a quote (") in the header row is never closed, so the file cannot be read; close the quote`);
         }
         throw err;
@@ -159,22 +166,44 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
     return out;
   }
 
+  /** The row the parser could not get past: invalid, with what its first line shows. */
+  function brokenRecord(broken: Broken, firstLine: string): CsvRecord {
+    const fields = firstLine.split(delimiter).map((cell) => cell.trim().replace(/^"|"$/g, ''));
+    const message =
+      broken.reason === 'unclosed_quote'
+        ? `a quote (") opened on line ${broken.line} is never closed, so the row cannot be read: close the quote, or write a quote inside a cell as ""; the rows after it were read from line ${broken.line + 1} on`
+        : `the row runs on for more than ${hardLimit} bytes (usually a quote that is never closed), so it cannot be read; the rows after it were read from line ${broken.line + 1} on`;
+    return { line: broken.line, fields, problem: { code: broken.reason, message } };
+  }
+
   async function* records(): AsyncGenerator<CsvRecord[]> {
     if (pending.length > 0) yield convert(pending.splice(0));
-    try {
-      for await (const batch of raw) yield convert(batch);
-    } catch (err) {
-      if (!(err instanceof UnclosedQuote)) throw err;
-      yield [
-        {
-          line: err.line,
-          fields: [],
-          problem: {
-            code: 'unclosed_quote',
-            message: `a quote (") opened on line ${err.line} is never closed, so the rest of the file was read as one cell: close the quote, or write a quote inside a cell as ""`,
-          },
-        },
-      ];
+    let batches = raw;
+    // A row the parser cannot get past is reported once the reading after it has begun (the
+    // skipping stream has then read its first line), and reading goes on from the next line.
+    let broken: { at: Broken; skipped: SkipLines | undefined } | undefined;
+    const report = () => {
+      const record = brokenRecord(broken!.at, broken!.skipped?.lastLine ?? '');
+      broken = undefined;
+      return [record];
+    };
+    for (;;) {
+      try {
+        for await (const batch of batches) {
+          if (broken !== undefined) yield report();
+          yield convert(batch);
+        }
+        if (broken !== undefined) yield report();
+        return;
+      } catch (err) {
+        if (!(err instanceof Broken)) throw err;
+        if (broken !== undefined) yield report();
+        current.close();
+        current = start(err.line);
+        endLine = err.line;
+        batches = current.raw;
+        broken = { at: err, skipped: current.skipped };
+      }
     }
   }
 
@@ -190,9 +219,13 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
   };
 }
 
-class UnclosedQuote extends Error {
-  constructor(readonly line: number) {
-    super('unclosed quote');
+/** A record the parser cannot get past, at the line where it starts. */
+class Broken extends Error {
+  constructor(
+    readonly line: number,
+    readonly reason: 'unclosed_quote' | 'record_too_long',
+  ) {
+    super(reason);
   }
 }
 
@@ -202,12 +235,7 @@ const BATCH = 256;
  * Records in batches, read synchronously from the parser's buffer: one await per batch instead of
  * one per record (the async iterator of a stream costs a promise per record).
  */
-async function* rawBatches(
-  parser: Readable,
-  file: string,
-  hardLimit: number,
-  currentLine: () => number,
-): AsyncGenerator<string[][]> {
+async function* rawBatches(parser: Readable, file: string, currentLine: () => number): AsyncGenerator<string[][]> {
   for (;;) {
     const batch: string[][] = [];
     for (let r = parser.read() as string[] | null; r !== null; r = batch.length < BATCH ? (parser.read() as string[] | null) : null) {
@@ -217,12 +245,12 @@ async function* rawBatches(
       yield batch;
       continue;
     }
-    if (parser.errored !== null) throw readError(parser.errored, file, hardLimit, currentLine());
+    if (parser.errored !== null) throw readError(parser.errored, file, currentLine());
     if (parser.readableEnded) return;
     try {
       await dataOrEnd(parser);
     } catch (err) {
-      throw readError(err, file, hardLimit, currentLine());
+      throw readError(err, file, currentLine());
     }
   }
 }
@@ -239,15 +267,10 @@ function dataOrEnd(stream: Readable): Promise<void> {
   });
 }
 
-function readError(err: unknown, file: string, hardLimit: number, line: number): Error {
+function readError(err: unknown, file: string, line: number): Error {
   const code = (err as CsvError).code as string | undefined;
-  if (code === 'CSV_QUOTE_NOT_CLOSED') return new UnclosedQuote(line);
-  if (code === 'CSV_MAX_RECORD_SIZE') {
-    return inputError(
-      `${file}, line ${line}: a record runs on for more than ${hardLimit} bytes, which usually means a quote that is never closed; the rest of the file cannot be read`,
-      err,
-    );
-  }
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return new Broken(line, 'unclosed_quote');
+  if (code === 'CSV_MAX_RECORD_SIZE') return new Broken(line, 'record_too_long');
   const message = err instanceof Error ? err.message : String(err);
   return inputError(`${file}: cannot be read as CSV (${message})`, err);
 }

@@ -113,9 +113,10 @@ describe('brevo-invite validate', () => {
     ]);
     expect(wrong.rows[1]?.email).toBe('bob@example.com');
     const quote = await validate(fixture('inputs/unclosed-quote.csv'));
-    expect(quote.rows.map((r) => [r.line, r.status, r.error_code])).toEqual([
-      ['2', 'valid', ''],
-      ['3', 'invalid', 'unclosed_quote'],
+    expect(quote.rows.map((r) => [r.line, r.status, r.error_code, r.email])).toEqual([
+      ['2', 'valid', '', 'ann@example.com'],
+      ['3', 'invalid', 'unclosed_quote', 'bob@example.com'],
+      ['4', 'valid', '', 'zed@example.com'], // reading goes on after the line that opened the quote
     ]);
     const long = await validate(fixture('inputs/long-record.csv'));
     expect(long.rows.map((r) => r.error_code)).toEqual(['', 'record_too_long', '']);

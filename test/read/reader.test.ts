@@ -93,13 +93,15 @@ describe('reader', () => {
     ]);
   });
 
-  test('an unclosed quote becomes one damaged record at the line where it opened', async () => {
+  test('an unclosed quote is one damaged record at the line where it opened, and reading goes on after that line', async () => {
     const { records } = await readAll(fixture('inputs/unclosed-quote.csv'));
-    expect(records.map((r) => [r.line, r.problem?.code])).toEqual([
-      [2, undefined],
-      [3, 'unclosed_quote'],
+    expect(records.map((r) => [r.line, r.problem?.code, r.fields[0]])).toEqual([
+      [2, undefined, 'ann@example.com'],
+      [3, 'unclosed_quote', 'bob@example.com'],
+      [4, undefined, 'zed@example.com'],
     ]);
     expect(records[1]?.problem?.message).toContain('opened on line 3 is never closed');
+    expect(records[1]?.fields).toEqual(['bob@example.com', 'contacts:view', 'never closed']);
   });
 
   test('rows read ahead of an unclosed quote at the end are all kept', async () => {
@@ -110,9 +112,38 @@ describe('reader', () => {
     expect(records.at(-1)).toMatchObject({ line: 5002, problem: { code: 'unclosed_quote' } });
   });
 
-  test('a record past the hard limit stops the file with the line', async () => {
-    const path = file(`email,note\na@x.co,"${'x'.repeat(2 * 1024 * 1024)}\n`);
-    await expect(readAll(path, { maxRecordBytes: 1024 })).rejects.toMatchObject({ code: 'input', message: expect.stringContaining('line 2') });
+  test.each([
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])('in a %s file, an unclosed quote damages only its own line', async (_name, eol) => {
+    const lines = ['email,note', 'a@x.co,ok', 'b@x.co,"open', 'c@x.co,ok', '', 'd@x.co,ok'];
+    const { records } = await readAll(file(lines.join(eol) + eol));
+    expect(records.map((r) => [r.line, r.problem?.code, r.fields])).toEqual([
+      [2, undefined, ['a@x.co', 'ok']],
+      [3, 'unclosed_quote', ['b@x.co', 'open']],
+      [4, undefined, ['c@x.co', 'ok']],
+      [6, undefined, ['d@x.co', 'ok']],
+    ]);
+  });
+
+  test('in UTF-16 too, reading goes on after an unclosed quote, with the right characters', async () => {
+    const text = 'email,note\r\nzoë@x.co,"Ærø\r\nbjörn@x.co,Åsa\r\n';
+    const { records } = await readAll(file(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])));
+    expect(records.map((r) => [r.line, r.problem?.code, r.fields])).toEqual([
+      [2, 'unclosed_quote', ['zoë@x.co', 'Ærø']],
+      [3, undefined, ['björn@x.co', 'Åsa']],
+    ]);
+  });
+
+  test('a record past the hard limit is one damaged record, and reading goes on after its first line', async () => {
+    const path = file(`email,note\na@x.co,"${'x'.repeat(2 * 1024 * 1024)}\nb@x.co,fine\n`);
+    const { records } = await readAll(path, { maxRecordBytes: 1024 });
+    expect(records.map((r) => [r.line, r.problem?.code, r.fields[0]])).toEqual([
+      [2, 'record_too_long', 'a@x.co'],
+      [3, undefined, 'b@x.co'],
+    ]);
+    expect(records[0]?.problem?.message).toContain('the rows after it were read from line 3 on');
+    expect(records[0]?.fields[1]?.length).toBe(1024 - 'a@x.co,"'.length); // what the row shows is cut at the record limit
   });
 
   test('a missing email column lists the columns found', async () => {
