@@ -71,5 +71,11 @@ export async function openPlan(file: string, options: PlanOptions) {
     for await (const records of source.records) yield records.map(planRecord);
   }
 
-  return { source, carriedNames: header.carried.map((i) => header.names[i] ?? ''), batches: batches() };
+  return { source, carriedNames: header.carried.map(carriedName(header.names)), batches: batches() };
 }
+
+/** A carried column keeps its name as written; one with no name is called by its place. */
+const carriedName = (names: readonly string[]) => (i: number) => {
+  const name = names[i] ?? '';
+  return name.trim() === '' ? `column_${i + 1}` : name;
+};

@@ -80,6 +80,14 @@ describe('brevo-invite validate', () => {
     ]);
   });
 
+  test('columns with no name in the header are carried under their place, with names as written otherwise', async () => {
+    const input = join(tempDir(), 'users.csv');
+    writeFileSync(input, 'email,privileges,, Team ,\nann@example.com,contacts:view,a,b,c\n');
+    const { run, out } = await validate(input);
+    expect(run.code).toBe(0);
+    expect(readHeader(out).slice(10)).toEqual(['column_3', ' Team ', 'column_5']);
+  });
+
   test('multi-line quoted cells keep their line numbers and contents', async () => {
     const { rows } = await validate(fixture('inputs/multiline.csv'));
     expect(rows.map((r) => [r.line, r.status])).toEqual([
