@@ -35,13 +35,13 @@ export function resultHeader(carriedNames: readonly string[]): string[] {
 
 /**
  * Spreadsheets run a cell as a formula when it starts with = + - @ (and some with tab, CR or LF
- * before them); csv-stringify's own `escape_formulas` leaves out LF, so this covers all six.
+ * before them, or with the full-width = + - @ that Apple Numbers reads as the plain ones);
+ * csv-stringify's own `escape_formulas` leaves out LF, so this covers them all.
  */
+const FORMULA_STARTS: ReadonlySet<number> = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0x0a, 0xff1d, 0xff0b, 0xff0d, 0xff20]);
+
 export function escapeFormula(value: string): string {
-  if (value.length === 0) return value;
-  const c = value.charCodeAt(0);
-  // = + - @ \t \r \n
-  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13 || c === 10 ? `'${value}` : value;
+  return value.length > 0 && FORMULA_STARTS.has(value.charCodeAt(0)) ? `'${value}` : value;
 }
 
 /** Undoes `escapeFormula` when reading a results file back. */

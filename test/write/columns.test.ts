@@ -9,7 +9,7 @@ describe('results columns', () => {
     ]);
   });
 
-  test.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '\nx'])('%j is escaped against formula injection', (value) => {
+  test.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '\nx', '\uFF1D1+1', '\uFF0B1', '\uFF0D1', '\uFF20SUM(A1)'])('%j is escaped against formula injection', (value) => {
     expect(escapeFormula(value)).toBe(`'${value}`);
     expect(unescapeFormula(escapeFormula(value))).toBe(value);
   });
