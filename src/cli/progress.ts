@@ -21,18 +21,24 @@ interface Counters {
 const LOG_EVERY_MS = 30_000;
 const REDRAW_EVERY_MS = 1000;
 
-/** The text after the bar: pure, so it can be tested with a fixed clock. */
+/**
+ * The text after the bar: pure, so it can be tested with a fixed clock. What matters most comes
+ * first (the countdown, or the ETA), since a narrow terminal cuts the end of the line.
+ */
 export function progressDetail(counters: Counters, total: number, gate: Gate['budget'], startedAt: number, now: number, concurrency: number): string {
   const perMinute = counters.done === 0 ? 0 : (counters.done / Math.max(1, now - startedAt)) * 60_000;
   const rest = total - counters.done;
   const parts = [`invited ${counters.invited}`, `failed ${counters.failed}`, `${perMinute.toFixed(perMinute < 10 ? 1 : 0)}/min`];
   if (gate.waitingUntil !== undefined && gate.waitingUntil > now) {
-    parts.push(`waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)}`);
+    parts.unshift(`waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)}`);
   } else if (rest > 0) {
-    parts.push(`ETA ${formatDuration(estimateMs(rest, gate, now, concurrency))}`);
+    parts.unshift(`ETA ${formatDuration(estimateMs(rest, gate, now, concurrency))}`);
   }
   return parts.join(' | ');
 }
+
+/** A shorter bar on a narrow terminal, so the countdown still fits on the line. */
+const barSize = (columns: number | undefined) => (columns !== undefined && columns < 110 ? 10 : 24);
 
 export class ProgressBar implements ProgressSink {
   readonly #stream: TtyWritable;
@@ -58,7 +64,7 @@ export class ProgressBar implements ProgressSink {
       {
         stream: this.#stream as NodeJS.WritableStream,
         format: 'Sending [{bar}] {value}/{total} rows | {detail}',
-        barsize: 24,
+        barsize: barSize(this.#stream.columns),
         hideCursor: true,
         clearOnComplete: false,
         noTTYOutput: false,

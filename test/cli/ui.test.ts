@@ -75,12 +75,12 @@ describe('plan and question', () => {
 describe('progress', () => {
   test('shows counts, rate and an ETA in hours at Brevo budget', () => {
     const text = progressDetail({ done: 30, invited: 28, failed: 2 }, 500, { limit: 100, remaining: 40, resetAt: NOW + 30 * 60_000 }, NOW - 10 * 60_000, NOW, 4);
-    expect(text).toMatch(/^invited 28 \| failed 2 \| 3\.0\/min \| ETA 4h \d\dm$/);
+    expect(text).toMatch(/^ETA 4h \d\dm \| invited 28 \| failed 2 \| 3\.0\/min$/);
   });
 
   test('shows a countdown while every sender waits for the window', () => {
     const text = progressDetail({ done: 100, invited: 100, failed: 0 }, 500, { limit: 100, remaining: 0, resetAt: NOW + 2472_000, waitingUntil: NOW + 2472_000 }, NOW - HOUR, NOW, 4);
-    expect(text).toContain("waiting for Brevo's rate-limit window: 41:12");
+    expect(text).toMatch(/^waiting for Brevo's rate-limit window: 41:12 \| invited 100/); // first: a narrow terminal cuts the end
   });
 
   test('the bar draws on a terminal stream', () => {
