@@ -37,7 +37,8 @@ export interface NextCommands {
 
 function budgetLine(report: RunReport, now: number): string | undefined {
   const b = report.budget;
-  if (b === undefined || b.remaining === undefined) return undefined;
+  // Without rate-limit headers (only 429s seen) nothing is known of the budget: say nothing.
+  if (b === undefined || b.remaining === undefined || (b.limit === undefined && b.resetAt === undefined)) return undefined;
   const of = b.limit === undefined ? '' : ` of ${b.limit}`;
   const reset =
     b.resetAt === undefined
