@@ -34,8 +34,20 @@ function errorFields(body: unknown, status: number): { code: string; message: st
   return { code, message: text.trim() === '' ? `Brevo answered HTTP ${status}` : text.trim() };
 }
 
-/** Brevo does not document what it says for an address already invited; these are the forms seen. */
-const ALREADY = /already (been )?(invited|exists?|a member|registered|a user|part of)|user (already )?exists|duplicate/i;
+/**
+ * Brevo does not document what it says for an address already invited. These read as "the person
+ * is already there", and not as other refusals that use the word (e.g. "you have already reached
+ * the maximum number of users", which is a real failure).
+ */
+const ALREADY_TEXT = [
+  /\balready (been )?(invited|exists?|a member|registered|a user|part of|pending|in (the|this|your) (organi[sz]ation|account|team))/i,
+  /\b(user|email|address|invitation|member)\b[^.]{0,40}?\b(is |has |was )?already (been )?(sent|exists?|invited|registered|pending|a member)/i,
+  /\buser (already )?exists/i,
+  /\bduplicate\b/i,
+];
+const ALREADY_CODE = /already|duplicate|user_exists/i;
+
+const saysAlready = (code: string, message: string) => ALREADY_CODE.test(code) || ALREADY_TEXT.some((re) => re.test(message));
 
 export function classifyInvite(answer: Answer): Outcome {
   if (answer.kind === 'error') {
@@ -53,7 +65,7 @@ export function classifyInvite(answer: Answer): Outcome {
   if (status === 401) return { type: 'auth', status, ...fields };
   if (status === 403) return { type: 'forbidden', status, ...fields };
   if (status >= 500) return { type: 'server', status, code: `http_${status}`, message: fields.message };
-  if (status === 400 && (fields.code === 'duplicate_parameter' || ALREADY.test(fields.message))) {
+  if ((status === 400 || status === 409) && saysAlready(fields.code, fields.message)) {
     return { type: 'already', status, ...fields };
   }
   return { type: 'rejected', status, ...fields };

@@ -57,7 +57,6 @@ const DEFER_REASON: Record<StopReason, { code: string; message: string }> = {
 export interface SendTotals {
   requests: number;
   rateLimited: number;
-  listCalls: number;
 }
 
 /** The state every sender shares: why the run stopped, and the counters. */
@@ -65,7 +64,7 @@ export class RunControl {
   stoppedFor: StopReason | undefined;
   /** When the budget stop happened, the reset time that was too far. */
   resetAt: number | undefined;
-  readonly totals: SendTotals = { requests: 0, rateLimited: 0, listCalls: 0 };
+  readonly totals: SendTotals = { requests: 0, rateLimited: 0 };
   forbiddenStreak = 0;
   readonly #gate: Gate;
   readonly #abort = new AbortController();
@@ -123,7 +122,6 @@ async function throughGate(
 
 /** The invited-users list, with retries (a GET is safe to repeat). Stops the run on 401/403. */
 export async function fetchUsers(deps: SenderDeps, control: RunControl): Promise<Map<string, UserState> | undefined> {
-  control.totals.listCalls++;
   for (let retries = 0; ; ) {
     const answer = await throughGate(deps, control, () => deps.api.listUsers());
     if (answer === undefined) return undefined;

@@ -16,8 +16,21 @@ describe('classification of answers', () => {
     { code: 'invalid_parameter', message: 'User already exists in the organization' },
     { code: 'invalid_parameter', message: 'This user has already been invited' },
     { code: 'duplicate_parameter', message: 'email' },
-  ])('a 400 that says the user is already there is "already": %j', (body) => {
-    expect(classifyInvite(response(400, body)).type).toBe('already');
+    { code: 'invalid_parameter', message: 'Invitation already sent to this email' },
+    { code: 'invalid_parameter', message: 'The user is already pending' },
+    { code: 'invalid_parameter', message: 'Email address is already in the organization' },
+    { code: 'already_invited', message: 'x' },
+    { code: 'conflict', message: 'User already invited', status: 409 },
+  ])('a 400 (or 409) that says the user is already there is "already": %j', ({ status, ...body }) => {
+    expect(classifyInvite(response(status ?? 400, body)).type).toBe('already');
+  });
+
+  test.each([
+    'You have already reached the maximum number of users allowed by your plan',
+    'Invalid email address',
+    'Feature not available on your plan',
+  ])('a 400 that refuses for another reason is a failure, even with the word "already": %j', (message) => {
+    expect(classifyInvite(response(400, { code: 'invalid_parameter', message })).type).toBe('rejected');
   });
 
   test('other answers', () => {
