@@ -7,7 +7,8 @@ import type { Header } from '../read/header.js';
 import type { PlannedRow, RowResult } from '../types.js';
 import { FirstSeen } from '../validate/duplicates.js';
 import type { Roles } from '../validate/roles.js';
-import { createRowValidator, normalizeEmail, type RowCells } from '../validate/row.js';
+import { normalizeEmail } from '../validate/email.js';
+import { createRowValidator, type RowCells } from '../validate/row.js';
 
 export interface PlanOptions extends ReadOptions {
   roles: Roles;

@@ -13,7 +13,7 @@ import { DEFAULT_RETRY } from '../send/retry.js';
 import { RunControl, deferredRow, fetchUsers, sendAll, type Api, type SendJob, type SenderDeps } from '../send/sender.js';
 import type { UserState } from '../send/users.js';
 import type { Invitation, RowResult } from '../types.js';
-import { normalizeEmail } from '../validate/row.js';
+import { normalizeEmail } from '../validate/email.js';
 import { RESULT_COLUMNS, resultHeader } from '../write/columns.js';
 import { Journal, journalPath, readJournal, removeJournal } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';

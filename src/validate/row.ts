@@ -15,6 +15,8 @@ import {
 } from './privileges.js';
 import { normalizeRoleName, type Roles } from './roles.js';
 import { didYouMean } from './suggest.js';
+import { emailProblem, normalizeEmail } from './email.js';
+import { quote } from './quote.js';
 
 /** The cells of the known columns; undefined when the file has no such column. */
 export interface RowCells {
@@ -31,7 +33,6 @@ export type RowCheck =
 const TRUE_WORDS = ['true', 'yes', 'y', '1', 'x'];
 const FALSE_WORDS = ['false', 'no', 'n', '0', ''];
 
-const emailSchema = z.email().max(254);
 const booleanSchema = z
   .string()
   .transform((v) => v.trim().toLowerCase())
@@ -41,14 +42,6 @@ const booleanSchema = z
 const CACHE_LIMIT = 10_000;
 const ROLE_SEPARATORS = /[;,]/;
 
-/** How an address is compared and sent: trimmed, lower case. */
-export const normalizeEmail = (cell: string | undefined): string => (cell ?? '').trim().toLowerCase();
-
-/** Quotes a cell value for a message, shortened so a message stays readable. */
-export function quote(value: string): string {
-  const oneLine = value.replace(/\s+/g, ' ');
-  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine);
-}
 
 /** The access part of a row: what it grants, or what is wrong with it. Shared by rows that read the same. */
 interface AccessCheck {
@@ -137,11 +130,8 @@ export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck 
 
   return function validateRow(cells: RowCells): RowCheck {
     const email = normalizeEmail(cells.email);
-    const problems: Problem[] = [];
-    if (email === '') problems.push({ code: 'missing_email', message: "email is empty: fill in the address of the person to invite" });
-    else if (!emailSchema.safeParse(email).success) {
-      problems.push({ code: 'invalid_email', message: `email ${quote(email)} is not a valid address (expected name@company.com)` });
-    }
+    const problem = emailProblem(email);
+    const problems: Problem[] = problem === undefined ? [] : [problem];
     const access = accessOf(cells);
     if (problems.length > 0 || access.problems.length > 0) return { ok: false, email, problems: [...problems, ...access.problems] };
     return {

@@ -6,7 +6,7 @@
  * a completed write(2); the line is fsynced with the results, once a second.)
  */
 import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { normalizeEmail } from '../validate/row.js';
+import { normalizeEmail } from '../validate/email.js';
 
 export const journalPath = (resultsPath: string) => `${resultsPath}.journal`;
 

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { AppError } from '../errors.js';
 import { STATUSES, type RowResult, type Status } from '../types.js';
-import { normalizeEmail } from '../validate/row.js';
+import { normalizeEmail } from '../validate/email.js';
 import { RESULT_COLUMNS, unescapeFormula } from './columns.js';
 
 export interface PreviousRow extends RowResult {

@@ -1,0 +1,50 @@
+/**
+ * The email cell: how it is compared and sent, and, when it is not an address, what is most likely
+ * wrong with it (the mistakes that copying from mail clients, web pages and spreadsheets makes).
+ */
+import * as z from 'zod';
+import { quote } from './quote.js';
+
+const emailSchema = z.email().max(254);
+
+/** Characters that cannot be seen but come along with a copy-paste (zero-width spaces, BOM, word joiner). */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/;
+const INVISIBLE_AT_EDGES = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
+
+/** How an address is compared and sent: trimmed (of invisible characters too), lower case. */
+export function normalizeEmail(cell: string | undefined): string {
+  const trimmed = (cell ?? '').trim();
+  return (INVISIBLE.test(trimmed) ? trimmed.replace(INVISIBLE_AT_EDGES, '') : trimmed).toLowerCase();
+}
+
+export function isEmail(email: string): boolean {
+  return emailSchema.safeParse(email).success;
+}
+
+/** The likely fix for a value that is not an address. */
+function hint(value: string): string {
+  const bracketed = /<([^<>\s]+@[^<>\s]+)>/.exec(value);
+  if (bracketed !== null) return `write only the address: "${bracketed[1]}"`;
+  if (/^mailto:/i.test(value)) return 'remove "mailto:" from the start';
+  if ((value.match(/@/g) ?? []).length > 1 && /[\s,;]/.test(value)) return 'one address per row: put each person on a row of their own';
+  const invisible = INVISIBLE.exec(value);
+  if (invisible !== null) {
+    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `it contains an invisible character (U+${code}), often left by a copy-paste: retype the address`;
+  }
+  if (/\s/.test(value)) return 'an address has no spaces: remove them';
+  if (!value.includes('@')) return 'an address needs an @, as in name@company.com';
+  if (/\.$/.test(value)) return 'remove the "." at the end';
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7F]/.test(value)) return 'letters with accents or other non-ASCII characters are not accepted in an address';
+  const domain = value.slice(value.lastIndexOf('@') + 1);
+  if (!domain.includes('.')) return `the part after @ ("${domain}") needs a dot, as in company.com`;
+  return 'expected name@company.com';
+}
+
+/** Why the email cell cannot be sent, or undefined when it is an address. */
+export function emailProblem(email: string): { code: 'missing_email' | 'invalid_email'; message: string } | undefined {
+  if (email === '') return { code: 'missing_email', message: 'email is empty: fill in the address of the person to invite' };
+  if (isEmail(email)) return undefined;
+  return { code: 'invalid_email', message: `email ${quote(email)} is not a valid address: ${hint(email)}` };
+}
