@@ -67,12 +67,7 @@ function parseItem(item: string, spec: AccessSpec): void {
   const permissionText = colon === -1 ? '' : item.slice(colon + 1);
 
   if (!isFeature(featureName)) {
-    const owners = colon === -1 ? featuresWithPermission(featureName) : [];
-    const hint =
-      owners.length > 0
-        ? ` ("${featureName}" is a permission: write it as ${owners.map((f) => `${f}:${featureName}`).join(' or ')})`
-        : didYouMean(featureName, FEATURES) || ' (run "brevo-invite features" for the list)';
-    spec.problems.push({ code: 'unknown_feature', message: `unknown feature "${featureName}"${hint}` });
+    spec.problems.push({ code: 'unknown_feature', message: unknownFeature(item, featureName, permissionText, colon !== -1) });
     return;
   }
   const feature = featureName;
@@ -101,8 +96,30 @@ function parseItem(item: string, spec: AccessSpec): void {
   if (granted.size === 0) spec.grants.delete(feature);
 }
 
+/** `contacts.view`, `contacts/view`, `contacts=view`: a known feature and permission with another separator. */
+const OTHER_SEPARATOR = /^([a-z_]+)[./=>]([a-z_*|]+)$/;
+
+function unknownFeature(item: string, featureName: string, permissionText: string, hasColon: boolean): string {
+  if (featureName === '') {
+    const owners = featuresWithPermission(permissionText);
+    const forms = owners.length > 0 ? owners.map((f) => `${f}:${permissionText}`).join(' or ') : 'feature:permission, e.g. contacts:view';
+    return `"${item}" has no feature before the ":": write ${forms}`;
+  }
+  const separated = hasColon ? null : OTHER_SEPARATOR.exec(featureName);
+  if (separated !== null && isFeature(separated[1]!)) {
+    return `unknown feature "${featureName}": a feature and its permission are separated by ":", as in ${separated[1]}:${separated[2]}`;
+  }
+  const owners = hasColon ? [] : featuresWithPermission(featureName);
+  const hint =
+    owners.length > 0
+      ? ` ("${featureName}" is a permission: write it as ${owners.map((f) => `${f}:${featureName}`).join(' or ')})`
+      : didYouMean(featureName, FEATURES) || ' (run "brevo-invite features" for the list)';
+  return `unknown feature "${featureName}"${hint}`;
+}
+
 function unknownPermission(feature: Feature, name: string): string {
   const valid = permissionsOf(feature);
+  if (name === 'all') return `"all" is not a permission of ${feature}: write ${feature}:* for all of its permissions (${valid.join(', ')})`;
   const elsewhere = featuresWithPermission(name);
   const owner = elsewhere.length > 0 ? ` (it belongs to ${elsewhere.join(', ')})` : didYouMean(name, valid);
   return `"${name}" is not a permission of ${feature}${owner}; ${feature} has: ${valid.join(', ')}`;

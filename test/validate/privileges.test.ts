@@ -56,6 +56,18 @@ describe('privileges grammar', () => {
     );
   });
 
+  test.each([
+    ['contacts.view', 'separated by ":", as in contacts:view'],
+    ['contacts/view|import', 'as in contacts:view|import'],
+    [':view', '":view" has no feature before the ":": write contacts:view or push_notifications:view'],
+    ['contacts:all', 'write contacts:* for all of its permissions'],
+  ])('%j gets the fix in its message', (text, fix) => {
+    const spec = parseAccess(text);
+    expect(spec.grants.size).toBe(0);
+    expect(spec.problems).toHaveLength(1);
+    expect(spec.problems[0]?.message).toContain(fix);
+  });
+
   test('collects every problem of a cell', () => {
     expect(parseAccess('contact:view; contacts:nope; bogus').problems).toHaveLength(3);
   });
