@@ -10,18 +10,18 @@ import { AppError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { Gate } from '../send/gate.js';
 import { DEFAULT_RETRY } from '../send/retry.js';
-import { RunControl, deferredRow, fetchUsers, sendAll, type Api, type SendJob, type SenderDeps } from '../send/sender.js';
+import { RunControl, deferredRow } from '../send/control.js';
+import { fetchUsers, sendAll, type Api, type SendJob, type SenderDeps } from '../send/sender.js';
 import type { UserState } from '../send/users.js';
-import type { Invitation, RowResult } from '../types.js';
-import { normalizeEmail } from '../validate/email.js';
-import { RESULT_COLUMNS, resultHeader } from '../write/columns.js';
+import type { RowResult } from '../types.js';
 import { Journal, journalPath, readJournal, removeJournal } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
 import { acquireLock, type Lock } from '../write/lock.js';
-import { isFinal, readPrevious, type PreviousRow } from '../write/previous.js';
+import { readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { openPlan, type PlanOptions } from './plan.js';
 import { countStatuses, exitCodeFor, type RunReport, type StopReason } from './report.js';
+import { applyUsers, deferPastLimit, foldPrevious, notYetSent, pending, type Slot } from './slots.js';
 
 export interface SendRunOptions extends PlanOptions {
   file: string;
@@ -75,23 +75,6 @@ export interface SendRunDeps {
   onInterrupt?: ((handlers: InterruptHandlers) => () => void) | undefined;
 }
 
-interface Slot {
-  row: RowResult;
-  invitation?: Invitation | undefined;
-  /** Its request may have reached Brevo in an earlier run without an answer being recorded. */
-  unsettled?: boolean;
-}
-
-function keepPrevious(current: RowResult, previous: PreviousRow): RowResult {
-  const { extraByName: _, ...kept } = previous;
-  return { ...kept, line: current.line, extra: current.extra };
-}
-
-/** How a row still to send reads in the file while the run goes (and after a crash). */
-function notYetSent(row: RowResult): RowResult {
-  return { ...row, status: 'deferred', errorCode: 'not_yet_sent', errorMessage: 'not sent yet: the run was going when this was written; brevo-invite send --resume continues it' };
-}
-
 export async function sendRun(options: SendRunOptions, deps: SendRunDeps): Promise<RunReport> {
   const started = deps.clock.now();
   const lock = acquireLock(options.resultsPath);
@@ -114,27 +97,8 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
   const previous = options.resume ? await readPrevious(options.resultsPath) : undefined;
   const inFlight = options.resume ? readJournal(journalPath(options.resultsPath)) : new Set<string>();
   if (options.resume && previous === undefined) log.info({ resultsPath: options.resultsPath }, 'no earlier results file: starting a fresh run');
-  const seen = new Set<string>();
-  for (const slot of slots) {
-    if (slot.invitation === undefined) continue;
-    const email = slot.invitation.email;
-    seen.add(email);
-    const before = previous?.get(email);
-    // A refused row is kept as it was, unless the access asked for has changed since (it was fixed).
-    const fixed = before?.status === 'failed' && before.granted !== slot.row.granted;
-    if (before !== undefined && isFinal(before) && !fixed) {
-      slot.row = keepPrevious(slot.row, before);
-      slot.invitation = undefined;
-    } else if (inFlight.has(email) || before?.errorCode === 'outcome_unknown') {
-      slot.unsettled = true;
-    }
-  }
   // Rows of the earlier run whose email left the spreadsheet: kept, at the end, so nothing is lost.
-  const outputNames = resultHeader(plan.carriedNames).slice(RESULT_COLUMNS.length);
-  const orphans = [...(previous?.values() ?? [])]
-    .filter((p) => isFinal(p) && !seen.has(normalizeEmail(p.email)))
-    .sort((a, b) => a.line - b.line)
-    .map((p) => ({ ...keepPrevious(p, p), extra: outputNames.map((n) => p.extraByName[n] ?? '') }));
+  const orphans = previous === undefined ? [] : foldPrevious(slots, previous, inFlight, plan.carriedNames);
 
   /** Every results row: the input's, in input order, then the earlier run's rows that left the input. */
   const allRows = () => [...slots.map((s) => s.row), ...orphans];
@@ -149,7 +113,6 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
     policy: { ...DEFAULT_RETRY, maxRetries: options.maxRetries },
     concurrency: options.concurrency,
   };
-  const pending = () => slots.filter((s) => s.invitation !== undefined);
   // From here on, Ctrl+C stops gently: nothing new starts, the results are written.
   let live: LiveResults | undefined;
   let journal: Journal | undefined;
@@ -184,13 +147,13 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
     };
 
     // 3. One list call: proves the key, finds existing users, settles rows left in flight.
-    const needList = pending().length > 0 && (options.skipExisting || pending().some((s) => s.unsettled === true));
+    const needList = pending(slots).length > 0 && (options.skipExisting || pending(slots).some((s) => s.unsettled === true));
     let users: Map<string, UserState> | undefined;
     if (needList) {
       users = await fetchUsers(senderDeps, control);
       if (users === undefined) {
         const reason = control.stoppedFor ?? 'unavailable';
-        for (const s of pending()) {
+        for (const s of pending(slots)) {
           // A row still to be checked stays marked, so that the next --resume checks it before sending.
           const extra = s.unsettled === true ? { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' } : {};
           [s.row, s.invitation] = [deferredRow(s.row, reason, s.row.attempts, extra), undefined];
@@ -199,39 +162,11 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
         return report(reason);
       }
     }
-    const nowIso = () => new Date(clock.now()).toISOString();
-    for (const s of pending()) {
-      const email = s.invitation!.email;
-      const state = users?.get(email);
-      if (s.unsettled === true) {
-        if (state !== undefined) {
-          s.row = { ...s.row, status: 'invited', attempts: Math.max(1, s.row.attempts), finishedAt: nowIso(), errorCode: undefined, httpStatus: undefined, errorMessage: "the answer was lost when the earlier run stopped; confirmed from Brevo's invited-users list" };
-          s.invitation = undefined;
-        }
-        continue;
-      }
-      if (state !== undefined && options.skipExisting) {
-        s.row = {
-          ...s.row,
-          status: 'skipped',
-          errorCode: state === 'active' ? 'already_active' : 'already_pending',
-          errorMessage: state === 'active' ? 'already a user of the account: not sent' : 'already invited, the invitation is not yet accepted: not sent',
-          finishedAt: nowIso(),
-        };
-        s.invitation = undefined;
-      }
-    }
-    let deferredByLimit = 0;
-    if (options.limit !== undefined) {
-      for (const s of pending().slice(options.limit)) {
-        s.row = deferredRow(s.row, 'limit');
-        s.invitation = undefined;
-        deferredByLimit++;
-      }
-    }
+    applyUsers(slots, users, options.skipExisting, new Date(clock.now()).toISOString());
+    const deferredByLimit = deferPastLimit(slots, options.limit);
 
     const sendPlan: SendPlan = {
-      toInvite: pending().length,
+      toInvite: pending(slots).length,
       invalid: slots.filter((s) => s.row.status === 'invalid').length,
       duplicate: slots.filter((s) => s.row.status === 'duplicate').length,
       existing: slots.filter((s) => s.row.status === 'skipped').length,
@@ -247,7 +182,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
     }
 
     // 4. Send, keeping the results file current.
-    const sending = pending();
+    const sending = pending(slots);
     const jobs: SendJob[] = sending.map((s) => ({ row: { ...s.row, status: 'deferred' }, invitation: s.invitation!, answerLost: s.unsettled }));
     live = await LiveResults.start(
       options.resultsPath,

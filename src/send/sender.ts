@@ -5,11 +5,11 @@
  */
 import pLimit from 'p-limit';
 import type { Clock } from '../clock.js';
-import type { StopReason } from '../run/report.js';
 import type { Invitation, RowResult } from '../types.js';
 import type { Answer, RateHeaders } from './client.js';
 import { classifyInvite, type Outcome } from './classify.js';
-import { Gate, GateClosed, WindowTooFar } from './gate.js';
+import { deferredRow, type RunControl } from './control.js';
+import { GateClosed, WindowTooFar, type Gate } from './gate.js';
 import { backoffMs, decide, type RetryPolicy } from './retry.js';
 import { Settler } from './settler.js';
 import { parseUsers, type UserState } from './users.js';
@@ -44,53 +44,6 @@ export interface SenderDeps {
 export const FORBIDDEN_STREAK_LIMIT = 5;
 /** A run of this many 429s with no success means the budget is being used elsewhere. */
 export const RATE_LIMITED_STREAK_LIMIT = 20;
-
-const DEFER_REASON: Record<StopReason, { code: string; message: string }> = {
-  auth: { code: 'not_attempted', message: 'not sent: Brevo refused the API key (401), so the run stopped' },
-  permission: { code: 'not_attempted', message: 'not sent: Brevo refused the key permission several times in a row (403), so the run stopped' },
-  signal: { code: 'interrupted', message: 'not sent: the run was interrupted' },
-  budget: { code: 'rate_limit_window', message: 'not sent: the rate-limit budget was used up and the next window is further away than --max-wait' },
-  limit: { code: 'limit', message: 'not sent: --limit was reached for this run' },
-  unavailable: { code: 'brevo_unavailable', message: 'not sent: Brevo did not answer the invited-users list call, so the run stopped before sending' },
-};
-
-export interface SendTotals {
-  requests: number;
-  rateLimited: number;
-}
-
-/** The state every sender shares: why the run stopped, and the counters. */
-export class RunControl {
-  stoppedFor: StopReason | undefined;
-  /** When the budget stop happened, the reset time that was too far. */
-  resetAt: number | undefined;
-  readonly totals: SendTotals = { requests: 0, rateLimited: 0 };
-  forbiddenStreak = 0;
-  readonly #gate: Gate;
-  readonly #abort = new AbortController();
-
-  constructor(gate: Gate) {
-    this.#gate = gate;
-  }
-
-  /** Aborted when the run stops: ends backoff sleeps early. */
-  get signal(): AbortSignal {
-    return this.#abort.signal;
-  }
-
-  stop(reason: StopReason, resetAt?: number): void {
-    if (this.stoppedFor !== undefined) return;
-    this.stoppedFor = reason;
-    this.resetAt = resetAt;
-    this.#gate.close();
-    this.#abort.abort();
-  }
-}
-
-export function deferredRow(row: RowResult, reason: StopReason, attempts = row.attempts, extra?: Partial<RowResult>): RowResult {
-  const { code, message } = DEFER_REASON[reason];
-  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, invoiceId: undefined, httpStatus: undefined, finishedAt: undefined, ...extra };
-}
 
 /**
  * One request through the gate: acquire, call, release, count. Returns undefined when the gate

@@ -2,7 +2,8 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Answer } from '../../src/send/client.js';
 import { Gate } from '../../src/send/gate.js';
-import { FORBIDDEN_STREAK_LIMIT, RunControl, sendAll, type SendJob } from '../../src/send/sender.js';
+import { RunControl } from '../../src/send/control.js';
+import { FORBIDDEN_STREAK_LIMIT, sendAll, type SendJob } from '../../src/send/sender.js';
 import type { Invitation, RowResult } from '../../src/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
