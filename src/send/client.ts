@@ -11,6 +11,8 @@ export interface RateHeaders {
   remaining?: number | undefined;
   /** Seconds until the window resets (relative, as Brevo sends it). */
   resetSeconds?: number | undefined;
+  /** A standard `Retry-After` (seconds, or an HTTP date made relative): Brevo does not send it, a proxy may. */
+  retryAfterSeconds?: number | undefined;
 }
 
 export type Answer =
@@ -50,11 +52,20 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function rateHeaders(headers: Record<string, string | string[] | undefined>): RateHeaders {
+function retryAfter(headers: Record<string, string | string[] | undefined>, now: number): number | undefined {
+  const seconds = header(headers, 'retry-after');
+  if (seconds !== undefined) return Math.max(0, seconds);
+  const raw = headers['retry-after'];
+  const date = Date.parse(Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? ''));
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
+export function rateHeaders(headers: Record<string, string | string[] | undefined>, now: number = Date.now()): RateHeaders {
   return {
     limit: header(headers, 'x-sib-ratelimit-limit'),
     remaining: header(headers, 'x-sib-ratelimit-remaining'),
     resetSeconds: header(headers, 'x-sib-ratelimit-reset'),
+    retryAfterSeconds: retryAfter(headers, now),
   };
 }
 

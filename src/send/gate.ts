@@ -117,7 +117,11 @@ export class Gate {
       this.#consecutive429++;
       this.#remaining = 0;
       const headerPause =
-        rate?.resetSeconds === undefined ? undefined : Math.max(rate.resetSeconds * 1000 + this.#marginMs, MIN_429_PAUSE_MS);
+        rate?.resetSeconds !== undefined
+          ? Math.max(rate.resetSeconds * 1000 + this.#marginMs, MIN_429_PAUSE_MS)
+          : rate?.retryAfterSeconds !== undefined
+            ? Math.max(rate.retryAfterSeconds * 1000, MIN_429_PAUSE_MS)
+            : undefined;
       const pause = headerPause ?? NO_HEADER_429_PAUSE_MS[Math.min(this.#consecutive429 - 1, NO_HEADER_429_PAUSE_MS.length - 1)]!;
       this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
       this.#probing = true;

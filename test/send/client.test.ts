@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { Agent, MockAgent } from 'undici';
 import { startSimulator } from '../../src/simulator/server.js';
 import { CATALOG, FEATURES } from '../../src/catalog/catalog.js';
-import { BrevoClient, invitationBody } from '../../src/send/client.js';
+import { BrevoClient, invitationBody, rateHeaders } from '../../src/send/client.js';
 import type { Invitation } from '../../src/types.js';
 import { createRowValidator } from '../../src/validate/row.js';
 import { NO_ROLES } from '../../src/validate/roles.js';
@@ -41,6 +41,14 @@ describe('client', () => {
     expect(seen.body).toEqual({ email: 'ann@example.com', all_features_access: false, privileges: [{ feature: 'contacts', permissions: ['view', 'import'] }] });
     expect(seen.headers?.['api-key']).toBe('k-123');
     expect(seen.headers?.['content-type']).toBe('application/json');
+  });
+
+  test('a Retry-After is read in seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-11-26T10:00:00Z');
+    expect(rateHeaders({ 'retry-after': '12' }, now).retryAfterSeconds).toBe(12);
+    expect(rateHeaders({ 'retry-after': 'Thu, 26 Nov 2026 10:00:30 GMT' }, now).retryAfterSeconds).toBe(30);
+    expect(rateHeaders({ 'retry-after': 'soon' }, now).retryAfterSeconds).toBeUndefined();
+    expect(rateHeaders({}, now)).toEqual({ limit: undefined, remaining: undefined, resetSeconds: undefined, retryAfterSeconds: undefined });
   });
 
   test('all_features_access sends an empty privileges list', () => {

@@ -118,6 +118,14 @@ describe('gate', () => {
     expect(clock.now() - t0).toBe(1000);
   });
 
+  test('a 429 with a Retry-After but no rate-limit headers pauses that long', async () => {
+    const { clock, gate, t0 } = setup();
+    await gate.acquire();
+    gate.release({ retryAfterSeconds: 7 }, 429);
+    await clock.run(gate.acquire());
+    expect(clock.now() - t0).toBe(7000);
+  });
+
   test('without headers, a 429 backs off 1 s, then 2 s, then 4 s', async () => {
     const { clock, gate, t0 } = setup();
     const waits: number[] = [];
