@@ -73,6 +73,8 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
   return 'All done: every row is invited, skipped or kept from an earlier run.';
 }
 
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
+
 export function renderSummary(report: RunReport, commands: NextCommands, now = Date.now()): string {
   const lines: string[] = [];
   const title = report.command === 'validate' ? 'Dry run (nothing sent)' : 'Send';
@@ -87,6 +89,11 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
     lines.push(`Requests: ${report.requests} used, ${report.rateLimited} of them answered "rate limited" (429)`);
     const budget = budgetLine(report, now);
     if (budget !== undefined) lines.push(budget);
+  }
+  const problems = report.problems;
+  if (problems !== undefined && problems.lines.length > 0) {
+    lines.push(problems.more > 0 ? `First rows to look at (${problems.more} more in the results file):` : 'Rows to look at:');
+    for (const line of problems.lines) lines.push(`  ${shorten(line, 200)}`);
   }
   lines.push(`Results: ${report.resultsPath}`);
   lines.push(`Next: ${nextStep(report, commands)}`);

@@ -2,7 +2,7 @@
 import type { RowResult } from '../types.js';
 import { writeResults } from '../write/results-file.js';
 import { openPlan, type PlanOptions } from './plan.js';
-import { countStatuses, exitCodeFor, type RunReport } from './report.js';
+import { countStatuses, exitCodeFor, Problems, type RunReport } from './report.js';
 
 export interface DryRunOptions extends PlanOptions {
   file: string;
@@ -15,11 +15,15 @@ export async function dryRun(options: DryRunOptions): Promise<RunReport> {
   const started = now();
   const plan = await openPlan(options.file, options);
   const counts = countStatuses([]);
+  const problems = new Problems();
   let total = 0;
   async function* results(): AsyncGenerator<RowResult[]> {
     for await (const batch of plan.batches) {
       const rows = batch.map((p) => p.result);
-      for (const r of rows) counts[r.status]++;
+      for (const r of rows) {
+        counts[r.status]++;
+        problems.add(r);
+      }
       total += rows.length;
       yield rows;
     }
@@ -36,5 +40,6 @@ export async function dryRun(options: DryRunOptions): Promise<RunReport> {
     rateLimited: 0,
     elapsedMs: now() - started,
     exitCode: exitCodeFor(counts),
+    problems,
   };
 }

@@ -35,6 +35,31 @@ export interface RunReport {
   budget?: Budget | undefined;
   stoppedFor?: StopReason | undefined;
   exitCode: number;
+  /** The first rows that need attention (invalid, duplicate, failed), for the summary. */
+  problems?: Problems | undefined;
+}
+
+/** The first few rows that need attention, as one line each, and how many more there are. */
+export class Problems {
+  static readonly SHOWN = 5;
+  readonly lines: string[] = [];
+  more = 0;
+
+  add(row: RowResult): void {
+    if (row.status !== 'invalid' && row.status !== 'duplicate' && row.status !== 'failed') return;
+    if (this.lines.length >= Problems.SHOWN) {
+      this.more++;
+      return;
+    }
+    const message = row.errorMessage ?? row.errorCode ?? row.status;
+    this.lines.push(message.startsWith('line ') ? message : `line ${row.line}: ${row.status}: ${message}`);
+  }
+
+  static of(rows: Iterable<RowResult>): Problems {
+    const problems = new Problems();
+    for (const row of rows) problems.add(row);
+    return problems;
+  }
 }
 
 export function countStatuses(rows: Iterable<Pick<RowResult, 'status'>>): Record<Status, number> {

@@ -20,7 +20,7 @@ import { acquireLock, type Lock } from '../write/lock.js';
 import { readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { openPlan, type PlanOptions } from './plan.js';
-import { countStatuses, exitCodeFor, type RunReport, type StopReason } from './report.js';
+import { countStatuses, exitCodeFor, Problems, type RunReport, type StopReason } from './report.js';
 import { applyUsers, deferPastLimit, foldPrevious, notYetSent, pending, type Slot } from './slots.js';
 
 export interface SendRunOptions extends PlanOptions {
@@ -143,6 +143,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
         budget: { ...gate.budget, resetAt: control.resetAt ?? gate.budget.resetAt },
         stoppedFor,
         exitCode: exitCodeFor(counts, stoppedFor),
+        problems: Problems.of(rows),
       };
     };
 

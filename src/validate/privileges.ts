@@ -47,12 +47,14 @@ export interface AccessSpec {
 const ITEM_SEPARATORS = /[;,\s]+/;
 const AROUND_COLON = /\s*:\s*/g;
 const AROUND_BAR = /\s*\|\s*/g;
+const PUNCTUATION_ONLY = /^[-_/&+.]+$/;
 
 export function parseAccess(text: string): AccessSpec {
   const spec: AccessSpec = { all: false, grants: new Map(), problems: [] };
   const normalized = text.replace(AROUND_COLON, ':').replace(AROUND_BAR, '|').toLowerCase();
   for (const item of normalized.split(ITEM_SEPARATORS)) {
-    if (item !== '') parseItem(item.replaceAll('-', '_'), spec);
+    // A lone dash or slash between words ("contacts - view") says nothing of its own.
+    if (item !== '' && !PUNCTUATION_ONLY.test(item)) parseItem(item.replaceAll('-', '_'), spec);
   }
   return spec;
 }

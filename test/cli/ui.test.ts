@@ -7,7 +7,8 @@ import { ProgressBar, progressDetail } from '../../src/cli/progress.js';
 import { confirmPlan } from '../../src/cli/prompt.js';
 import { renderSummary, resumeCommand, sendCommandFor } from '../../src/cli/summary.js';
 import { estimateMs } from '../../src/run/estimate.js';
-import { countStatuses, type RunReport } from '../../src/run/report.js';
+import { countStatuses, Problems, type RunReport } from '../../src/run/report.js';
+import type { RowResult } from '../../src/types.js';
 import type { SendPlan } from '../../src/run/send-run.js';
 import { Gate } from '../../src/send/gate.js';
 import { cleanTempDirs, tempDir } from '../helpers/files.js';
@@ -132,6 +133,16 @@ describe('end summary', () => {
       NOW,
     );
     expect(text).toContain('To send the invitations: brevo-invite send users.csv --roles roles.json');
+  });
+
+  test('the first rows that need attention are shown, each on its line, with how many more there are', () => {
+    const rows: RowResult[] = Array.from({ length: 7 }, (_, i) => ({ line: i + 2, email: `p${i}@x.co`, status: 'invalid', errorCode: 'unknown_feature', errorMessage: `line ${i + 2}: unknown feature "x${i}"`, attempts: 0, granted: '', extra: [] }));
+    rows.push({ line: 20, email: 'f@x.co', status: 'failed', errorCode: 'invalid_parameter', errorMessage: 'Feature not available', attempts: 1, granted: 'phone:all', extra: [] });
+    const few = renderSummary(report({ problems: Problems.of(rows.slice(5)) }), { resume: '', send: '' }, NOW);
+    expect(few).toContain('Rows to look at:\n  line 7: unknown feature "x5"\n  line 8: unknown feature "x6"\n  line 20: failed: Feature not available\n');
+    const many = renderSummary(report({ problems: Problems.of(rows) }), { resume: '', send: '' }, NOW);
+    expect(many).toContain('First rows to look at (3 more in the results file):\n  line 2: unknown feature "x0"\n');
+    expect(many.split('\n').filter((l) => l.startsWith('  line '))).toHaveLength(Problems.SHOWN);
   });
 });
 

@@ -68,6 +68,13 @@ describe('privileges grammar', () => {
     expect(spec.problems[0]?.message).toContain(fix);
   });
 
+  test('a lone dash between words is not an item of its own', () => {
+    expect(parseAccess('contacts - view').problems.map((p) => p.message)).toEqual([
+      '"contacts" names no permission: write contacts:* for all of them, or one of contacts:view|create_edit_delete|import|export|list_and_attributes|forms',
+      'unknown feature "view" ("view" is a permission: write it as contacts:view or push_notifications:view)',
+    ]);
+  });
+
   test('collects every problem of a cell', () => {
     expect(parseAccess('contact:view; contacts:nope; bogus').problems).toHaveLength(3);
   });
