@@ -1,5 +1,6 @@
 /** `validate` (and `send --dry-run`): read -> validate -> write, streaming, nothing sent. */
 import type { RowResult } from '../types.js';
+import { checkReplaceable } from '../write/existing.js';
 import { writeResults } from '../write/results-file.js';
 import { openPlan, type PlanOptions } from './plan.js';
 import { countStatuses, exitCodeFor, Problems, type RunReport } from './report.js';
@@ -13,6 +14,7 @@ export interface DryRunOptions extends PlanOptions {
 export async function dryRun(options: DryRunOptions): Promise<RunReport> {
   const now = options.now ?? Date.now;
   const started = now();
+  await checkReplaceable(options.resultsPath, 'validate');
   const plan = await openPlan(options.file, options);
   const counts = countStatuses([]);
   const problems = new Problems();

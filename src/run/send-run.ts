@@ -14,6 +14,7 @@ import { RunControl, deferredRow } from '../send/control.js';
 import { fetchUsers, sendAll, type Api, type SendJob, type SenderDeps } from '../send/sender.js';
 import type { UserState } from '../send/users.js';
 import type { RowResult } from '../types.js';
+import { checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, removeJournal } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
 import { acquireLock, type Lock } from '../write/lock.js';
@@ -33,6 +34,8 @@ export interface SendRunOptions extends PlanOptions {
   limit?: number | undefined;
   resume: boolean;
   skipExisting: boolean;
+  /** Replace an earlier send's results without --resume (the demo's own file, on a fresh simulator). */
+  replaceResults?: boolean | undefined;
 }
 
 /** What the run is about to do, for the confirmation prompt and the progress display. */
@@ -87,6 +90,7 @@ export async function sendRun(options: SendRunOptions, deps: SendRunDeps): Promi
 
 async function run(options: SendRunOptions, deps: SendRunDeps, started: number, lock: Lock): Promise<RunReport> {
   const { clock, log } = deps;
+  if (!options.resume) await checkReplaceable(options.resultsPath, 'send', options.replaceResults === true);
 
   // 1. Offline: every row validated before the first request.
   const plan = await openPlan(options.file, options);

@@ -35,8 +35,7 @@ function hint(value: string): string {
   if (/\s/.test(value)) return 'an address has no spaces: remove them';
   if (!value.includes('@')) return 'an address needs an @, as in name@company.com';
   if (/\.$/.test(value)) return 'remove the "." at the end';
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7F]/.test(value)) return 'letters with accents or other non-ASCII characters are not accepted in an address';
+  if (/[^\u0000-\u007F]/.test(value)) return 'letters with accents or other non-ASCII characters are not accepted in an address';
   const domain = value.slice(value.lastIndexOf('@') + 1);
   if (!domain.includes('.')) return `the part after @ ("${domain}") needs a dot, as in company.com`;
   return 'expected name@company.com';

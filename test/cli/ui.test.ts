@@ -174,7 +174,7 @@ describe('the question, through the whole CLI at a (fake) terminal', () => {
     const input = usersCsv(dir, 2);
     for (const [tty, args] of [[true, ['--yes']], [false, []]] as const) {
       const { io, stderr } = fakeIo({ tty, env: sendEnv(sim) });
-      expect(await runCli(['send', input, ...args], io)).toBe(0);
+      expect(await runCli(['send', input, '-o', join(dir, `tty-${tty}.csv`), ...args], io)).toBe(0);
       expect(stderr.text).not.toContain('[y/N]');
     }
   });

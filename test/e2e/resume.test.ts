@@ -235,6 +235,43 @@ describe('results files --resume will not trust', () => {
   });
 });
 
+describe('an earlier send is never wiped out', () => {
+  test('validate, or send without --resume, on the same results file: exit 2 with the way out, file untouched, nothing sent', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 2);
+    const results = join(dir, 'users.results.csv');
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
+    const before = readFileSync(results, 'utf8');
+    const sent = sim.requests.length;
+
+    const dry = await runCli(['validate', input]);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain('holds the results of an earlier send');
+    expect(dry.stderr).toContain(`-o ${join(dir, 'users.results')}.check.csv`);
+    const again = await runCli(['send', input], { env: sendEnv(sim) });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('add --resume');
+    for (const run of [dry, again]) expectNoStackTrace(run.stderr);
+    expect(readFileSync(results, 'utf8')).toBe(before);
+    expect(sim.requests).toHaveLength(sent);
+
+    // the ways out work: --resume keeps everything (nothing to send), -o writes elsewhere
+    expect((await runCli(['send', input, '--resume'], { env: sendEnv(sim) })).code).toBe(0);
+    expect(readResults(results).map((r) => r.status)).toEqual(['invited', 'invited']);
+    expect((await runCli(['validate', input, '-o', join(dir, 'check.csv')])).code).toBe(0);
+  });
+
+  test('the demo (npm start) can be run again: it replaces its own results', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 2; i++) {
+      const run = await runCli(['demo'], { cwd: dir });
+      expect(run.code).toBe(0);
+    }
+    expect(readResults(join(dir, 'sample.results.csv')).filter((r) => r.status === 'invited')).toHaveLength(10);
+  });
+});
+
 describe('the API key', () => {
   test('appears nowhere the tool writes, at any log level, even through faults', async () => {
     const sim = await simulator({ failRate: 0.5, seed: 3, slowMs: 600 });

@@ -19,7 +19,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
   try {
     return await sendCommand(
       asset('sample.csv'),
-      { output: 'sample.results.csv', roles: asset('roles.json'), yes: true },
+      { output: 'sample.results.csv', roles: asset('roles.json'), yes: true, replaceResults: true },
       { ...io, env: { ...io.env, BREVO_API_KEY: 'demo-key', BREVO_BASE_URL: sim.url }, args: ['send', 'fixtures/sample.csv', '--roles', 'fixtures/roles.json'] },
     );
   } finally {

@@ -11,7 +11,8 @@ import { progressFor } from '../progress.js';
 import { checkBaseUrl, loadApiKey } from '../secrets.js';
 import { finishRun, planInputs } from './common.js';
 
-export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unknown }, io: CliIo): Promise<number> {
+/** `replaceResults`: only the demo sets it, to replace its own earlier results on a fresh simulator. */
+export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unknown; replaceResults?: boolean }, io: CliIo): Promise<number> {
   if (flags.apiKey !== undefined) {
     throw usageError('--api-key is not accepted: a key on the command line shows in process lists and shell history. Set BREVO_API_KEY (or put it in .env), or use --api-key-file FILE');
   }
@@ -35,6 +36,7 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         limit: options.limit,
         resume: options.resume,
         skipExisting: options.skipExisting,
+        replaceResults: flags.replaceResults === true,
       },
       {
         api: new BrevoClient({ baseUrl, apiKey, timeoutMs: options.timeoutMs, dispatcher: pool }),
