@@ -58,7 +58,7 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
     const why = {
       signal: 'the run was interrupted',
       limit: 'of --limit',
-      unavailable: 'Brevo did not answer (the list of users could not be read); try again later',
+      unavailable: `Brevo did not answer the list of users${report.stopDetail === undefined ? '' : ` (${report.stopDetail})`}; check --base-url and the network, or try again later`,
       budget: 'the rate-limit budget ran out for now',
     }[report.stoppedFor ?? 'budget'];
     return `${c.deferred} row${c.deferred === 1 ? ' was' : 's were'} deferred because ${why}. To continue, run:\n  ${resume}`;
@@ -108,6 +108,7 @@ export function summaryJson(report: RunReport) {
     results: report.resultsPath,
     exit_code: report.exitCode,
     stopped_for: report.stoppedFor ?? null,
+    stop_detail: report.stopDetail ?? null,
     rows: report.total,
     counts: report.counts,
     requests: report.requests,

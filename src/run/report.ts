@@ -34,6 +34,8 @@ export interface RunReport {
   elapsedMs: number;
   budget?: Budget | undefined;
   stoppedFor?: StopReason | undefined;
+  /** What went wrong, in words, when the run stopped because Brevo could not be reached. */
+  stopDetail?: string | undefined;
   exitCode: number;
   /** The first rows that need attention (invalid, duplicate, failed), for the summary. */
   problems?: Problems | undefined;

@@ -146,6 +146,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
         elapsedMs: clock.now() - started,
         budget: { ...gate.budget, resetAt: control.resetAt ?? gate.budget.resetAt },
         stoppedFor,
+        stopDetail: stoppedFor === 'unavailable' ? control.listProblem : undefined,
         exitCode: exitCodeFor(counts, stoppedFor),
         problems: Problems.of(rows),
       };

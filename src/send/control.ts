@@ -27,6 +27,8 @@ export class RunControl {
   resetAt: number | undefined;
   readonly totals: SendTotals = { requests: 0, rateLimited: 0 };
   forbiddenStreak = 0;
+  /** Why the last invited-users list call failed, in words (for the summary). */
+  listProblem: string | undefined;
   readonly #gate: Gate;
   readonly #abort = new AbortController();
 

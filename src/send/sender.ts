@@ -83,8 +83,15 @@ export async function fetchUsers(deps: SenderDeps, control: RunControl): Promise
       if (answer.status === 403) return void control.stop('permission');
       if (answer.status === 429) continue;
       // A 2xx that is not a users list (a wrong base URL, a proxy page) will not improve by asking again.
-      if (answer.status >= 200 && answer.status < 300) return parseUsers(answer.body);
+      if (answer.status >= 200 && answer.status < 300) {
+        const users = parseUsers(answer.body);
+        if (users === undefined) control.listProblem = `HTTP ${answer.status}, but the answer is not a list of users: is --base-url right?`;
+        return users;
+      }
+      control.listProblem = `HTTP ${answer.status}${typeof answer.body === 'object' && answer.body !== null && 'message' in answer.body ? `: ${String(answer.body.message)}` : ''}`;
       if (answer.status < 500) return undefined;
+    } else {
+      control.listProblem = answer.message;
     }
     if (retries >= deps.policy.maxRetries) return undefined;
     await deps.clock.sleep(backoffMs(retries++, deps.policy, deps.random), control.signal);

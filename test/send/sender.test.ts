@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import type { Answer } from '../../src/send/client.js';
 import { Gate } from '../../src/send/gate.js';
 import { RunControl } from '../../src/send/control.js';
-import { FORBIDDEN_STREAK_LIMIT, sendAll, type SendJob } from '../../src/send/sender.js';
+import { FORBIDDEN_STREAK_LIMIT, fetchUsers, sendAll, type SendJob } from '../../src/send/sender.js';
 import type { Invitation, RowResult } from '../../src/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -136,6 +136,16 @@ describe('sender', () => {
     expect(failed).toBeGreaterThanOrEqual(FORBIDDEN_STREAK_LIMIT);
     expect(failed).toBeLessThanOrEqual(FORBIDDEN_STREAK_LIMIT + 1);
     expect(results.filter((r) => r.status === 'deferred').length).toBeGreaterThan(0);
+  });
+
+  test('a list call that keeps failing says why, for the summary', async () => {
+    const clock = new FakeClock();
+    const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 3_600_000 });
+    const control = new RunControl(gate);
+    const { api } = scripted(clock, () => ok(), () => ({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' }));
+    const users = await clock.run(fetchUsers({ api, gate, clock, random: () => 0.5, policy: { maxRetries: 2, baseMs: 1000, capMs: 30_000 }, concurrency: 1 }, control));
+    expect(users).toBeUndefined();
+    expect(control.listProblem).toBe('connect ECONNREFUSED 127.0.0.1:1');
   });
 
   test('a permanent refusal is not retried, and the others go on', async () => {
