@@ -121,7 +121,7 @@ async function sendThroughput() {
     const summary = join(work, `send-${concurrency}.json`);
     const ours = await run(
       process.execPath,
-      [CLI, 'send', file, '-o', join(work, 'send.csv'), '--concurrency', String(concurrency), '--yes', '--log-level', 'silent', '--summary-json', summary],
+      [CLI, 'send', file, '-o', join(work, `send-${concurrency}.csv`), '--concurrency', String(concurrency), '--yes', '--log-level', 'silent', '--summary-json', summary],
       { env: { BREVO_API_KEY: 'bench', BREVO_BASE_URL: sim.url }, probe: true },
     );
     const state = await simulatorState(sim.url);
