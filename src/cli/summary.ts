@@ -90,6 +90,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
     const budget = budgetLine(report, now);
     if (budget !== undefined) lines.push(budget);
   }
+  for (const notice of report.notices ?? []) lines.push(`Note: ${notice}`);
   const problems = report.problems;
   if (problems !== undefined && problems.lines.length > 0) {
     lines.push(problems.more > 0 ? `First rows to look at (${problems.more} more in the results file):` : 'Rows to look at:');

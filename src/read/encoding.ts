@@ -35,6 +35,8 @@ export interface Sniffed {
   bomLength: number;
   /** The first bytes of the file after the BOM (for the delimiter). */
   head: Buffer;
+  /** Said to the person when the bytes did not fit one encoding cleanly. */
+  notice?: string | undefined;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -66,6 +68,7 @@ export async function sniffEncoding(path: string, forced?: Encoding): Promise<Sn
     const head = buf.subarray(0, bytesRead);
 
     let encoding: Encoding | undefined = forced;
+    let notice: string | undefined;
     let bomLength = 0;
     if (startsWith(head, [0xef, 0xbb, 0xbf])) [encoding, bomLength] = [forced ?? 'utf-8', 3];
     else if (startsWith(head, [0xff, 0xfe])) [encoding, bomLength] = [forced ?? 'utf-16le', 2];
@@ -84,9 +87,19 @@ export async function sniffEncoding(path: string, forced?: Encoding): Promise<Sn
       if (body.includes(0)) {
         throw inputError(`${path} looks like a binary file (it contains NUL bytes), not a CSV text file`);
       }
-      encoding = (await isWholeFileUtf8(file, size)) ? 'utf-8' : 'windows-1252';
+      if (await isWholeFileUtf8(file, size)) encoding = 'utf-8';
+      else {
+        // Mostly UTF-8 with a few stray bytes (rows pasted from elsewhere): reading it all as
+        // Windows-1252 would garble every accented letter, so it is read as UTF-8 and the stray
+        // bytes become "�"; the person is told where the first one is.
+        const census = await utf8Census(file, size);
+        if (census.sequences > 0 && census.sequences >= census.strays) {
+          encoding = 'utf-8';
+          notice = `${path} is mostly UTF-8 but has ${census.strays} byte${census.strays === 1 ? '' : 's'} that ${census.strays === 1 ? 'is' : 'are'} not (the first on line ${census.firstStrayLine}); ${census.strays === 1 ? 'it is' : 'they are'} shown as "\uFFFD". Re-save the file as "CSV UTF-8" to fix them, or pass --encoding windows-1252 if the file is really in that encoding`;
+        } else encoding = 'windows-1252';
+      }
     }
-    return { encoding, bomLength, head: body };
+    return { encoding, bomLength, head: body, notice };
   } finally {
     await file.close();
   }
@@ -137,4 +150,41 @@ function incompleteTail(buf: Buffer, end: number): number {
     return length > back ? back : 0;
   }
   return 0;
+}
+
+/** Counts well-formed UTF-8 multi-byte sequences and bytes that fit none, with the line of the first such byte. */
+async function utf8Census(file: import('node:fs/promises').FileHandle, size: number) {
+  const buf = Buffer.alloc(Math.min(SCAN_BYTES, Math.max(size, 4)) + 4);
+  let sequences = 0;
+  let strays = 0;
+  let line = 1;
+  let firstStrayLine = 0;
+  let carry = 0;
+  let position = 0;
+  while (position < size) {
+    const { bytesRead } = await file.read(buf, carry, buf.length - carry, position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const end = carry + bytesRead;
+    // Stop short of the end of a chunk (a sequence may be cut there), except at the end of the file.
+    const stop = position < size ? end - 3 : end;
+    let i = 0;
+    for (; i < stop; i++) {
+      const b = buf[i]!;
+      if (b < 0x80) {
+        if (b === 0x0a && strays === 0) line++;
+        continue;
+      }
+      const length = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+      let ok = length > 0 && i + length <= end;
+      for (let k = 1; ok && k < length; k++) ok = (buf[i + k]! & 0xc0) === 0x80;
+      if (ok) {
+        sequences++;
+        i += length - 1;
+      } else if (strays++ === 0) firstStrayLine = line;
+    }
+    buf.copyWithin(0, i, end);
+    carry = end - i;
+  }
+  return { sequences, strays, firstStrayLine };
 }

@@ -39,6 +39,8 @@ export interface CsvSource {
   header: Header;
   /** The data records, in batches (one await per batch keeps a million rows fast). */
   records: AsyncIterable<CsvRecord[]>;
+  /** Said to the person when the file's bytes did not fit one encoding cleanly. */
+  notice: string | undefined;
   /** Rows whose cells are all empty (Excel leaves them behind); counted, not reported. */
   readonly blankRows: number;
 }
@@ -210,6 +212,7 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
   return {
     file,
     encoding: sniffed.encoding,
+    notice: sniffed.notice,
     delimiter,
     header,
     records: records(),

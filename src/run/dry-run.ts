@@ -43,5 +43,6 @@ export async function dryRun(options: DryRunOptions): Promise<RunReport> {
     elapsedMs: now() - started,
     exitCode: exitCodeFor(counts),
     problems,
+    notices: plan.source.notice === undefined ? [] : [plan.source.notice],
   };
 }

@@ -37,6 +37,8 @@ export interface RunReport {
   /** What went wrong, in words, when the run stopped because Brevo could not be reached. */
   stopDetail?: string | undefined;
   exitCode: number;
+  /** Things about the input the person should know (e.g. bytes that were not UTF-8). */
+  notices?: string[] | undefined;
   /** The first rows that need attention (invalid, duplicate, failed), for the summary. */
   problems?: Problems | undefined;
 }

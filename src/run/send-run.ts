@@ -149,6 +149,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
         stopDetail: stoppedFor === 'unavailable' ? control.listProblem : undefined,
         exitCode: exitCodeFor(counts, stoppedFor),
         problems: Problems.of(rows),
+        notices: plan.source.notice === undefined ? [] : [plan.source.notice],
       };
     };
 

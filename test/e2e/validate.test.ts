@@ -80,6 +80,18 @@ describe('brevo-invite validate', () => {
     ]);
   });
 
+  test('a file mostly in UTF-8 with a stray byte keeps its accents; the stray byte is shown and named by line', async () => {
+    const { run, rows } = await validate(fixture('inputs/mostly-utf8.csv'));
+    expect(run.code).toBe(0);
+    expect(rows.map((r) => [r.name, r.note])).toEqual([
+      ['Zoë Müller', 'déjà vu'],
+      ['Caf\uFFFD Owner', 'pasted from an old file'],
+      ['François', '€ 5'],
+    ]);
+    expect(run.stderr).toContain('Note: ');
+    expect(run.stderr).toContain('(the first on line 3)');
+  });
+
   test('columns with no name in the header are carried under their place, with names as written otherwise', async () => {
     const input = join(tempDir(), 'users.csv');
     writeFileSync(input, 'email,privileges,, Team ,\nann@example.com,contacts:view,a,b,c\n');
