@@ -121,10 +121,15 @@ function guessUtf16(body: Buffer): Encoding | undefined {
 }
 
 /**
- * True when every byte of the file is valid UTF-8. Reads in chunks; a multi-byte sequence cut by
- * a chunk boundary is carried over to the next chunk.
+ * Reads the whole file in chunks. `visit(buf, end, last)` looks at buf[0..end) and returns how many
+ * bytes it used; the rest (a sequence cut by the end of the chunk) moves to the front of the next
+ * chunk. Returning false stops the reading. True when the file was read to its end.
  */
-async function isWholeFileUtf8(file: import('node:fs/promises').FileHandle, size: number): Promise<boolean> {
+async function scanChunks(
+  file: import('node:fs/promises').FileHandle,
+  size: number,
+  visit: (buf: Buffer, end: number, last: boolean) => number | false,
+): Promise<boolean> {
   const buf = Buffer.alloc(Math.min(SCAN_BYTES, Math.max(size, 4)) + 4);
   let carry = 0;
   let position = 0;
@@ -133,12 +138,20 @@ async function isWholeFileUtf8(file: import('node:fs/promises').FileHandle, size
     if (bytesRead === 0) break;
     position += bytesRead;
     const end = carry + bytesRead;
-    const cut = position < size ? incompleteTail(buf, end) : 0;
-    if (!isUtf8(buf.subarray(0, end - cut))) return false;
-    buf.copyWithin(0, end - cut, end);
-    carry = cut;
+    const used = visit(buf, end, position >= size);
+    if (used === false) return false;
+    buf.copyWithin(0, used, end);
+    carry = end - used;
   }
-  return carry === 0;
+  return true;
+}
+
+/** True when every byte of the file is valid UTF-8 (checked natively, chunk by chunk). */
+function isWholeFileUtf8(file: import('node:fs/promises').FileHandle, size: number): Promise<boolean> {
+  return scanChunks(file, size, (buf, end, last) => {
+    const used = end - (last ? 0 : incompleteTail(buf, end));
+    return isUtf8(buf.subarray(0, used)) ? used : false;
+  });
 }
 
 /** How many bytes at the end of buf[0..end) form the start of a sequence that is not complete. */
@@ -154,20 +167,13 @@ function incompleteTail(buf: Buffer, end: number): number {
 
 /** Counts well-formed UTF-8 multi-byte sequences and bytes that fit none, with the line of the first such byte. */
 async function utf8Census(file: import('node:fs/promises').FileHandle, size: number) {
-  const buf = Buffer.alloc(Math.min(SCAN_BYTES, Math.max(size, 4)) + 4);
   let sequences = 0;
   let strays = 0;
   let line = 1;
   let firstStrayLine = 0;
-  let carry = 0;
-  let position = 0;
-  while (position < size) {
-    const { bytesRead } = await file.read(buf, carry, buf.length - carry, position);
-    if (bytesRead === 0) break;
-    position += bytesRead;
-    const end = carry + bytesRead;
+  await scanChunks(file, size, (buf, end, last) => {
     // Stop short of the end of a chunk (a sequence may be cut there), except at the end of the file.
-    const stop = position < size ? end - 3 : end;
+    const stop = last ? end : end - 3;
     let i = 0;
     for (; i < stop; i++) {
       const b = buf[i]!;
@@ -183,8 +189,7 @@ async function utf8Census(file: import('node:fs/promises').FileHandle, size: num
         i += length - 1;
       } else if (strays++ === 0) firstStrayLine = line;
     }
-    buf.copyWithin(0, i, end);
-    carry = end - i;
-  }
+    return Math.min(i, end);
+  });
   return { sequences, strays, firstStrayLine };
 }

@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { openCsv, type CsvRecord } from '../../src/read/reader.js';
 import { fixture } from '../helpers/cli.js';
-import { cleanTempDirs, tempDir } from '../helpers/files.js';
+import { cleanTempDirs, tempFile } from '../helpers/files.js';
 
 afterAll(cleanTempDirs);
 
@@ -16,11 +14,7 @@ async function readAll(path: string, options = OPTIONS) {
   return { source, records };
 }
 
-function file(content: string | Buffer): string {
-  const path = join(tempDir(), 'input.csv');
-  writeFileSync(path, content);
-  return path;
-}
+const file = (content: string | Buffer) => tempFile('input.csv', content);
 
 describe('reader', () => {
   test('gives each record the physical line where it starts, across multi-line cells and blank lines', async () => {

@@ -1,19 +1,14 @@
 /** What is at the results path before a run replaces it, on real files. */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkReplaceable, inspectResults } from '../../src/write/existing.js';
-import { cleanTempDirs, tempDir } from '../helpers/files.js';
+import { cleanTempDirs, tempDir, tempFile } from '../helpers/files.js';
 
 afterAll(cleanTempDirs);
 
 const HEADER = '\uFEFFline,email,status,invoice_id,error_code,error_message,http_status,attempts,granted,finished_at,note\r\n';
 
-function file(content: string | Buffer): string {
-  const path = join(tempDir(), 'users.results.csv');
-  writeFileSync(path, content);
-  return path;
-}
+const file = (content: string | Buffer) => tempFile('users.results.csv', content);
 
 describe('existing results', () => {
   test('nothing there, or an empty file, is "none"', async () => {
