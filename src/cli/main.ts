@@ -23,8 +23,8 @@ const code = await runCli(process.argv.slice(2), {
     const handler = (signal: NodeJS.Signals) => {
       count++;
       if (count === 1) {
+        stop(); // first, so that a progress bar is put away before the notice is printed
         process.stderr.write(`\n${signal}: ${notice ?? 'stopping'}\n`);
-        stop();
         return;
       }
       flushNow();

@@ -38,7 +38,7 @@ export function progressDetail(counters: Counters, total: number, gate: Gate['bu
 }
 
 /** A shorter bar on a narrow terminal, so the countdown still fits on the line. */
-const barSize = (columns: number | undefined) => (columns !== undefined && columns < 110 ? 10 : 24);
+const barSize = (columns: number | undefined) => (columns !== undefined && columns < 130 ? 10 : 24);
 
 export class ProgressBar implements ProgressSink {
   readonly #stream: TtyWritable;

@@ -123,7 +123,10 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
   const stopListening = deps.onInterrupt?.({
     notice: 'finishing the requests in flight, then writing the results (press Ctrl+C again to stop at once)',
     flushedNotice: 'Stopped at once; every finished row is in the results file. Run again with --resume.',
-    stop: () => control.stop('signal'),
+    stop: () => {
+      deps.progress?.stop();
+      control.stop('signal');
+    },
     flushNow: () => {
       live?.closeNow();
       journal?.close();
