@@ -1,0 +1,27 @@
+import { describe, expect, test } from '@jest/globals';
+import { parseUsers } from '../../src/send/users.js';
+
+describe('the invited-users list', () => {
+  test('email (lower-cased) -> state; anything but "pending" is a user already in', () => {
+    const users = parseUsers({ users: [{ email: ' Ann@Example.com ', status: 'pending', is_owner: false }, { email: 'bob@example.com', status: 'active' }, { email: 'cy@example.com' }] });
+    expect([...(users ?? [])]).toEqual([
+      ['ann@example.com', 'pending'],
+      ['bob@example.com', 'active'],
+      ['cy@example.com', 'active'],
+    ]);
+  });
+
+  test('an account with nobody invited may answer {} or a null list: that is an empty list', () => {
+    expect(parseUsers({})?.size).toBe(0);
+    expect(parseUsers({ users: [] })?.size).toBe(0);
+    expect(parseUsers({ users: null })?.size).toBe(0);
+  });
+
+  test('an entry without an email is passed over, not a reason to distrust the list', () => {
+    expect([...(parseUsers({ users: [{ status: 'active' }, { email: 'a@x.co', status: 'pending' }, 'junk'] }) ?? []).keys()]).toEqual(['a@x.co']);
+  });
+
+  test.each([['<html>login</html>'], [[]], [{ error: 'not found' }], [{ users: 'a@x.co' }], [null]])('%j is not a users list', (body) => {
+    expect(parseUsers(body)).toBeUndefined();
+  });
+});
