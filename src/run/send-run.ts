@@ -102,7 +102,7 @@ async function run(options: SendRunOptions, deps: SendRunDeps, started: number, 
   const inFlight = options.resume ? readJournal(journalPath(options.resultsPath)) : new Set<string>();
   if (options.resume && previous === undefined) log.info({ resultsPath: options.resultsPath }, 'no earlier results file: starting a fresh run');
   // Rows of the earlier run whose email left the spreadsheet: kept, at the end, so nothing is lost.
-  const orphans = previous === undefined ? [] : foldPrevious(slots, previous, inFlight, plan.carriedNames);
+  const orphans = options.resume ? foldPrevious(slots, previous ?? new Map(), inFlight, plan.carriedNames) : [];
 
   /** Every results row: the input's, in input order, then the earlier run's rows that left the input. */
   const allRows = () => [...slots.map((s) => s.row), ...orphans];
