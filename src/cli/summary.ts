@@ -58,7 +58,7 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
     const why = {
       signal: 'the run was interrupted',
       limit: 'of --limit',
-      unavailable: `Brevo did not answer the list of users${report.stopDetail === undefined ? '' : ` (${report.stopDetail})`}; check --base-url and the network, or try again later`,
+      unavailable: `Brevo did not answer the list of users${report.stopDetail === undefined ? '' : ` (${printable(report.stopDetail)})`}; check --base-url and the network, or try again later`,
       budget: 'the rate-limit budget ran out for now',
     }[report.stoppedFor ?? 'budget'];
     return `${c.deferred} row${c.deferred === 1 ? ' was' : 's were'} deferred because ${why}. To continue, run:\n  ${resume}`;
@@ -73,7 +73,14 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
   return 'All done: every row is invited, skipped or kept from an earlier run.';
 }
 
-const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
+/**
+ * One line of text from a row or from Brevo, safe to print at a terminal: line breaks and control
+ * characters (an escape sequence in a server's message, say) become spaces; long text is cut.
+ */
+function printable(text: string, max = 200): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
 
 export function renderSummary(report: RunReport, commands: NextCommands, now = Date.now()): string {
   const lines: string[] = [];
@@ -90,11 +97,11 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
     const budget = budgetLine(report, now);
     if (budget !== undefined) lines.push(budget);
   }
-  for (const notice of report.notices ?? []) lines.push(`Note: ${notice}`);
+  for (const notice of report.notices ?? []) lines.push(`Note: ${printable(notice, 400)}`);
   const problems = report.problems;
   if (problems !== undefined && problems.lines.length > 0) {
     lines.push(problems.more > 0 ? `First rows to look at (${problems.more} more in the results file):` : 'Rows to look at:');
-    for (const line of problems.lines) lines.push(`  ${shorten(line, 200)}`);
+    for (const line of problems.lines) lines.push(`  ${printable(line)}`);
   }
   lines.push(`Results: ${report.resultsPath}`);
   lines.push(`Next: ${nextStep(report, commands)}`);

@@ -144,6 +144,14 @@ describe('end summary', () => {
     expect(many).toContain('First rows to look at (3 more in the results file):\n  line 2: unknown feature "x0"\n');
     expect(many.split('\n').filter((l) => l.startsWith('  line '))).toHaveLength(Problems.SHOWN);
   });
+
+  test("text from Brevo or a row is printed on one line, without control characters (no terminal escapes)", () => {
+    const row: RowResult = { line: 9, email: 'f@x.co', status: 'failed', errorCode: 'x', errorMessage: 'bad\u001b[2J\r\nnews\u0007', attempts: 1, granted: 'all', extra: [] };
+    const text = renderSummary(report({ problems: Problems.of([row]), stoppedFor: 'unavailable', stopDetail: 'HTTP 502: \u001b]0;title\u0007' }), { resume: 'r', send: '' }, NOW);
+    expect(text).toContain('  line 9: failed: bad [2J news \n');
+    expect(text).toContain('(HTTP 502:  ]0;title )');
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
 });
 
 describe('the question, through the whole CLI at a (fake) terminal', () => {
