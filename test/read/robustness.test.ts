@@ -33,7 +33,13 @@ describe('dry run on arbitrary bytes', () => {
         writeFileSync(file, bytes);
         try {
           const report = await dryRun({ file, resultsPath: out, roles: NO_ROLES, maxRecordBytes: 65_536 });
-          expect(readResults(out)).toHaveLength(report.total);
+          const rows = readResults(out);
+          expect(rows).toHaveLength(report.total);
+          // Line numbers go up, one row per record, and never past the file's last physical line.
+          const lines = rows.map((r) => Number(r.line));
+          const physical = bytes.toString('latin1').split(/\r\n|\n|\r/).length;
+          lines.forEach((line, i) => expect(line).toBeGreaterThan(i === 0 ? 1 : lines[i - 1]!));
+          if (lines.length > 0) expect(lines.at(-1)).toBeLessThanOrEqual(physical);
         } catch (err) {
           if (!(isAppError(err) && err.code === 'input')) throw err;
         }
