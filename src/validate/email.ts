@@ -17,10 +17,6 @@ export function normalizeEmail(cell: string | undefined): string {
   return (INVISIBLE.test(trimmed) ? trimmed.replace(INVISIBLE_AT_EDGES, '') : trimmed).toLowerCase();
 }
 
-export function isEmail(email: string): boolean {
-  return emailSchema.safeParse(email).success;
-}
-
 /** The likely fix for a value that is not an address. */
 function hint(value: string): string {
   const bracketed = /<([^<>\s]+@[^<>\s]+)>/.exec(value);
@@ -44,6 +40,6 @@ function hint(value: string): string {
 /** Why the email cell cannot be sent, or undefined when it is an address. */
 export function emailProblem(email: string): { code: 'missing_email' | 'invalid_email'; message: string } | undefined {
   if (email === '') return { code: 'missing_email', message: 'email is empty: fill in the address of the person to invite' };
-  if (isEmail(email)) return undefined;
+  if (emailSchema.safeParse(email).success) return undefined;
   return { code: 'invalid_email', message: `email ${quote(email)} is not a valid address: ${hint(email)}` };
 }
