@@ -3,6 +3,7 @@
  * with spaces and hyphens read as `_`; every other column is carried through to the results.
  */
 import { inputError } from '../errors.js';
+import { dropInvisible } from '../invisible.js';
 
 export type KnownColumn = 'email' | 'allFeaturesAccess' | 'privileges' | 'role';
 
@@ -21,8 +22,8 @@ const ALIASES: Record<string, KnownColumn> = {
   roles: 'role',
 };
 
-export const normalizeColumnName = (name: string): string =>
-  name.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+/** Trimmed, lower case, spaces and hyphens as `_`; invisible characters (BOM, zero-width) dropped. */
+export const normalizeColumnName = (name: string): string => dropInvisible(name).trim().toLowerCase().replace(/[\s-]+/g, '_');
 
 export interface Header {
   /** The header cells as written (for carried columns). */

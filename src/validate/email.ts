@@ -3,12 +3,11 @@
  * wrong with it (the mistakes that copying from mail clients, web pages and spreadsheets makes).
  */
 import * as z from 'zod';
+import { INVISIBLE } from '../invisible.js';
 import { quote } from './quote.js';
 
 const emailSchema = z.email().max(254);
 
-/** Characters that cannot be seen but come along with a copy-paste (zero-width spaces, BOM, word joiner). */
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/;
 const INVISIBLE_AT_EDGES = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
 
 /** How an address is compared and sent: trimmed (of invisible characters too), lower case. */

@@ -14,6 +14,7 @@ import {
   type Feature,
   type Permission,
 } from '../catalog/catalog.js';
+import { dropInvisible } from '../invisible.js';
 import type { Privilege } from '../types.js';
 import { didYouMean } from './suggest.js';
 
@@ -51,7 +52,7 @@ const PUNCTUATION_ONLY = /^[-_/&+.]+$/;
 
 export function parseAccess(text: string): AccessSpec {
   const spec: AccessSpec = { all: false, grants: new Map(), problems: [] };
-  const normalized = text.replace(AROUND_COLON, ':').replace(AROUND_BAR, '|').toLowerCase();
+  const normalized = dropInvisible(text).replace(AROUND_COLON, ':').replace(AROUND_BAR, '|').toLowerCase();
   for (const item of normalized.split(ITEM_SEPARATORS)) {
     // A lone dash or slash between words ("contacts - view") says nothing of its own.
     if (item !== '' && !PUNCTUATION_ONLY.test(item)) parseItem(item.replaceAll('-', '_'), spec);

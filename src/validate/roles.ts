@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { configError, describeError } from '../errors.js';
+import { dropInvisible } from '../invisible.js';
 import { parseAccess, type AccessSpec } from './privileges.js';
 
 /** Role name (lower case, trimmed) -> what it grants. */
@@ -19,7 +20,7 @@ const rolesSchema = z.record(
   }),
 );
 
-export const normalizeRoleName = (name: string): string => name.trim().toLowerCase();
+export const normalizeRoleName = (name: string): string => dropInvisible(name).trim().toLowerCase();
 
 /** Checks a parsed roles object; every problem of every role is reported at once. */
 export function parseRoles(data: unknown, source = 'roles file'): Roles {

@@ -4,6 +4,7 @@
  * texts, so each distinct text is parsed once).
  */
 import * as z from 'zod';
+import { dropInvisible } from '../invisible.js';
 import type { Invitation, Privilege } from '../types.js';
 import {
   formatGranted,
@@ -35,7 +36,7 @@ const FALSE_WORDS = ['false', 'no', 'n', '0', ''];
 
 const booleanSchema = z
   .string()
-  .transform((v) => v.trim().toLowerCase())
+  .transform((v) => dropInvisible(v).trim().toLowerCase())
   .pipe(z.enum([...TRUE_WORDS, ...FALSE_WORDS]))
   .transform((v) => TRUE_WORDS.includes(v));
 

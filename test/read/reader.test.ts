@@ -147,6 +147,11 @@ describe('reader', () => {
     });
   });
 
+  test('header names with invisible characters (zero-width spaces, a stray BOM) still match', async () => {
+    const { source } = await readAll(file('\u200BE-mail\u200B,\uFEFFPrivileges\nann@example.com,contacts:view\n'));
+    expect(source.header.index).toEqual({ email: 0, privileges: 1 });
+  });
+
   test('two columns for the same thing are refused', async () => {
     await expect(openCsv(file('Email,E-mail,privileges\n'), OPTIONS)).rejects.toMatchObject({
       message: expect.stringContaining('columns "Email" and "E-mail" both mean email'),

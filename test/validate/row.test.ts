@@ -73,4 +73,11 @@ describe('row validation', () => {
       );
     }
   });
+
+  test('invisible characters pasted into the access cells change nothing', () => {
+    expect(validate({ email: 'a@example.com', privileges: 'contacts:view\u200B; \u200Btemplates:*', role: 'marketing\u200B', allFeaturesAccess: '\u200Bno' })).toMatchObject({
+      ok: true,
+      granted: 'email_campaigns:create_edit_delete|send_schedule_suspend; contacts:view; templates:create_edit_delete|activate_deactivate',
+    });
+  });
 });
