@@ -10,10 +10,14 @@ const emailSchema = z.email().max(254);
 
 const INVISIBLE_AT_EDGES = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
 
+const isInvisible = (code: number) => (code >= 0x200b && code <= 0x200d) || code === 0x2060 || code === 0xfeff;
+
 /** How an address is compared and sent: trimmed (of invisible characters too), lower case. */
 export function normalizeEmail(cell: string | undefined): string {
   const trimmed = (cell ?? '').trim();
-  return (INVISIBLE.test(trimmed) ? trimmed.replace(INVISIBLE_AT_EDGES, '') : trimmed).toLowerCase();
+  // Looking at the two ends only keeps this cheap: it runs for every row.
+  const edges = trimmed.length > 0 && (isInvisible(trimmed.charCodeAt(0)) || isInvisible(trimmed.charCodeAt(trimmed.length - 1)));
+  return (edges ? trimmed.replace(INVISIBLE_AT_EDGES, '') : trimmed).toLowerCase();
 }
 
 /** The likely fix for a value that is not an address. */
