@@ -7,11 +7,16 @@ import type { Readable } from 'node:stream';
 import type { CsvError } from 'csv-parse';
 import { inputError } from '../errors.js';
 
-/** A record the parser cannot get past, at the line where it starts. */
+/**
+ * A record the parser cannot get past, at the line where it starts: a quote never closed, a record
+ * past the hard size limit, or (found by the reader) a quote that runs on over several lines into a
+ * record that cannot be right, up to `endLine`.
+ */
 export class Broken extends Error {
   constructor(
     readonly line: number,
-    readonly reason: 'unclosed_quote' | 'record_too_long',
+    readonly reason: 'unclosed_quote' | 'record_too_long' | 'quote_spans_rows',
+    readonly endLine?: number,
   ) {
     super(reason);
   }

@@ -159,28 +159,42 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
     return { line, fields };
   }
 
-  function convert(batch: string[][]): CsvRecord[] {
-    const out: CsvRecord[] = [];
+  /**
+   * The batch's records. A damaged record that runs over several lines is a stray quote that
+   * swallowed the rows after it (a real cell with line breaks leaves the row whole): it ends the
+   * batch, and the reading starts again after its first line.
+   */
+  function convert(batch: string[][]): { records: CsvRecord[]; broken?: Broken } {
+    const records: CsvRecord[] = [];
     for (const fields of batch) {
+      const start = endLine + 1;
       const record = toRecord(fields);
-      if (record !== undefined) out.push(record);
+      if (record === undefined) continue;
+      if (record.problem !== undefined && endLine > start) return { records, broken: new Broken(start, 'quote_spans_rows', endLine) };
+      records.push(record);
     }
-    return out;
+    return { records };
   }
 
   /** The row the parser could not get past: invalid, with what its first line shows. */
   function brokenRecord(broken: Broken, firstLine: string): CsvRecord {
     const fields = firstLine.split(delimiter).map((cell) => cell.trim().replace(/^"|"$/g, ''));
-    const message =
-      broken.reason === 'unclosed_quote'
-        ? `a quote (") opened on line ${broken.line} is never closed, so the row cannot be read: close the quote, or write a quote inside a cell as ""; the rows after it were read from line ${broken.line + 1} on`
-        : `the row runs on for more than ${hardLimit} bytes (usually a quote that is never closed), so it cannot be read; the rows after it were read from line ${broken.line + 1} on`;
-    return { line: broken.line, fields, problem: { code: broken.reason, message } };
+    const after = `the rows after it were read from line ${broken.line + 1} on`;
+    const message = {
+      unclosed_quote: `a quote (") opened on line ${broken.line} is never closed, so the row cannot be read: close the quote, or write a quote inside a cell as ""; ${after}`,
+      quote_spans_rows: `a quote (") opened on line ${broken.line} is only closed on line ${broken.endLine}, which breaks the row: close the quote on line ${broken.line}, or write a quote inside a cell as ""; ${after}`,
+      record_too_long: `the row runs on for more than ${hardLimit} bytes (usually a quote that is never closed), so it cannot be read; ${after}`,
+    }[broken.reason];
+    const code = broken.reason === 'record_too_long' ? 'record_too_long' : 'unclosed_quote';
+    return { line: broken.line, fields, problem: { code, message } };
   }
 
   async function* records(): AsyncGenerator<CsvRecord[]> {
-    if (pending.length > 0) yield convert(pending.splice(0));
-    let batches = raw;
+    async function* firstParser(): AsyncGenerator<string[][]> {
+      if (pending.length > 0) yield pending.splice(0); // read ahead with the header
+      yield* raw;
+    }
+    let batches: AsyncIterable<string[][]> = firstParser();
     // A row the parser cannot get past is reported once the reading after it has begun (the
     // skipping stream has then read its first line), and reading goes on from the next line.
     let broken: { at: Broken; skipped: SkipLines | undefined } | undefined;
@@ -190,22 +204,25 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
       return [record];
     };
     for (;;) {
+      let at: Broken | undefined;
       try {
         for await (const batch of batches) {
           if (broken !== undefined) yield report();
-          yield convert(batch);
+          const converted = convert(batch);
+          if (converted.records.length > 0) yield converted.records;
+          if ((at = converted.broken) !== undefined) break;
         }
-        if (broken !== undefined) yield report();
-        return;
       } catch (err) {
         if (!(err instanceof Broken)) throw err;
-        if (broken !== undefined) yield report();
-        current.close();
-        current = start(err.line);
-        endLine = err.line;
-        batches = current.raw;
-        broken = { at: err, skipped: current.skipped };
+        at = err;
       }
+      if (broken !== undefined) yield report();
+      if (at === undefined) return;
+      current.close();
+      current = start(at.line);
+      endLine = at.line;
+      batches = current.raw;
+      broken = { at, skipped: current.skipped };
     }
   }
 

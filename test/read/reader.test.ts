@@ -98,6 +98,30 @@ describe('reader', () => {
     expect(records[1]?.fields).toEqual(['bob@example.com', 'contacts:view', 'never closed']);
   });
 
+  test('a stray quote closed only by a later row damages its own row; a real multi-line cell is kept', async () => {
+    const text = [
+      'email,privileges,note',
+      'a@x.co,contacts:view,ok',
+      'bob@x.co,contacts:view,"stray',
+      'c@x.co,contacts:view,fine',
+      'd@x.co,contacts:view,"quoted, with comma"',
+      'f@x.co,contacts:view,"multi',
+      'line cell"',
+      'g@x.co,contacts:view,end',
+    ].join('\n');
+    const { records } = await readAll(file(`${text}\n`));
+    expect(records.map((r) => [r.line, r.problem?.code, r.fields[0]])).toEqual([
+      [2, undefined, 'a@x.co'],
+      [3, 'unclosed_quote', 'bob@x.co'],
+      [4, undefined, 'c@x.co'],
+      [5, undefined, 'd@x.co'],
+      [6, undefined, 'f@x.co'],
+      [8, undefined, 'g@x.co'],
+    ]);
+    expect(records[1]?.problem?.message).toContain('opened on line 3 is only closed on line 5');
+    expect(records[4]?.fields[2]).toBe('multi\nline cell');
+  });
+
   test('rows read ahead of an unclosed quote at the end are all kept', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `u${i}@example.com,contacts:view`);
     const { records } = await readAll(file(`email,privileges\n${rows.join('\n')}\n"x@example.com,contacts:view\n`));
