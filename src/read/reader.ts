@@ -46,6 +46,8 @@ export interface CsvSource {
 }
 
 const STREAM_CHUNK = 256 * 1024;
+/** How many times a file is read again after a broken row before its other broken rows are reported as they come. */
+const MAX_RESTARTS = 50;
 
 /** Line breaks inside a cell (CRLF counts once). */
 function lineBreaks(value: string): number {
@@ -53,6 +55,21 @@ function lineBreaks(value: string): number {
   for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) n++;
   if (value.includes('\r')) for (let i = 0; i < value.length; i++) if (value[i] === '\r' && value[i + 1] !== '\n') n++;
   return n;
+}
+
+/**
+ * True when a cell with line breaks holds lines that look like rows of this file (an address and
+ * as many delimiters as a row has): a stray quote swallowed them, since a real note or address
+ * cell does not look like that. Only records over several lines are looked at.
+ */
+function swallowsRows(fields: readonly string[], delimiter: string, width: number): boolean {
+  for (const field of fields) {
+    if (!field.includes('\n') && !field.includes('\r')) continue;
+    for (const line of field.split(/\r\n|\n|\r/).slice(1)) {
+      if (line.includes('@') && line.split(delimiter).length >= width) return true;
+    }
+  }
+  return false;
 }
 
 function isBlank(fields: readonly string[]): boolean {
@@ -146,6 +163,16 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
         },
       };
     }
+    if (breaks > 0 && swallowsRows(fields, delimiter, width)) {
+      return {
+        line,
+        fields,
+        problem: {
+          code: 'unclosed_quote',
+          message: `a quote (") opened on line ${line} is only closed on line ${endLine}, so the rows in between were read as one cell: close the quote on line ${line}, or write a quote inside a cell as ""`,
+        },
+      };
+    }
     if (fields.length !== width) {
       return {
         line,
@@ -164,13 +191,13 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
    * swallowed the rows after it (a real cell with line breaks leaves the row whole): it ends the
    * batch, and the reading starts again after its first line.
    */
-  function convert(batch: string[][]): { records: CsvRecord[]; broken?: Broken } {
+  function convert(batch: string[][], mayRestart: boolean): { records: CsvRecord[]; broken?: Broken } {
     const records: CsvRecord[] = [];
     for (const fields of batch) {
       const start = endLine + 1;
       const record = toRecord(fields);
       if (record === undefined) continue;
-      if (record.problem !== undefined && endLine > start) return { records, broken: new Broken(start, 'quote_spans_rows', endLine) };
+      if (mayRestart && record.problem !== undefined && endLine > start) return { records, broken: new Broken(start, 'quote_spans_rows', endLine) };
       records.push(record);
     }
     return { records };
@@ -203,12 +230,15 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
       broken = undefined;
       return [record];
     };
-    for (;;) {
+    // Each restart reads the file again up to the broken line: a file full of broken rows stops
+    // being read again after MAX_RESTARTS, and its damaged rows are then reported as they come.
+    for (let restarts = 0; ; restarts++) {
+      const mayRestart = restarts < MAX_RESTARTS;
       let at: Broken | undefined;
       try {
         for await (const batch of batches) {
           if (broken !== undefined) yield report();
-          const converted = convert(batch);
+          const converted = convert(batch, mayRestart);
           if (converted.records.length > 0) yield converted.records;
           if ((at = converted.broken) !== undefined) break;
         }
@@ -218,6 +248,11 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
       }
       if (broken !== undefined) yield report();
       if (at === undefined) return;
+      if (!mayRestart) {
+        const message = `a quote (") opened on line ${at.line} is never closed, and the file has too many broken rows to read on after each: the rest of the file cannot be read; fix the quotes and validate again`;
+        yield [{ line: at.line, fields: [], problem: { code: at.reason === 'record_too_long' ? 'record_too_long' : 'unclosed_quote', message } }];
+        return;
+      }
       current.close();
       current = start(at.line);
       endLine = at.line;

@@ -37,20 +37,30 @@ export class SkipLines extends Transform {
       if (code(chunk, 0) === LF) i = 1;
     }
     if (this.#left === 0) return done(null, i === 0 ? chunk : chunk.slice(i));
+    // Line breaks are found natively (indexOf), the next CR and the next LF each looked for once.
+    const find = (byte: number, from: number) => {
+      const at = typeof chunk === 'string' ? chunk.indexOf(byte === LF ? '\n' : '\r', from) : chunk.indexOf(byte, from);
+      return at === -1 ? Infinity : at;
+    };
+    let lf = find(LF, i);
+    let cr = find(CR, i);
     let lineStart = i;
-    for (; i < chunk.length && this.#left > 0; i++) {
-      const c = code(chunk, i);
-      if (c !== LF && c !== CR) continue;
-      if (this.#left === 1) this.#keep(chunk.slice(lineStart, i));
-      this.#left--;
-      if (c === CR) {
-        if (i + 1 < chunk.length) {
-          if (code(chunk, i + 1) === LF) i++;
-        } else {
-          this.#afterCr = true;
-        }
+    while (this.#left > 0) {
+      const at = Math.min(lf, cr);
+      if (at === Infinity) {
+        i = chunk.length;
+        break;
       }
-      lineStart = i + 1;
+      if (this.#left === 1) this.#keep(chunk.slice(lineStart, at));
+      this.#left--;
+      i = at + 1;
+      if (at === cr) {
+        if (i === chunk.length) this.#afterCr = true;
+        else if (code(chunk, i) === LF) i++;
+      }
+      lineStart = i;
+      if (lf < i) lf = find(LF, i);
+      if (cr < i) cr = find(CR, i);
     }
     if (this.#left === 1) this.#keep(chunk.slice(lineStart, i));
     done(null, i < chunk.length ? chunk.slice(i) : undefined);

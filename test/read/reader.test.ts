@@ -122,6 +122,30 @@ describe('reader', () => {
     expect(records[4]?.fields[2]).toBe('multi\nline cell');
   });
 
+  test('stray quotes that pair up across rows (leaving each record the right width) still damage only their own rows', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => (i % 4 === 1 ? `u${i}@x.co,contacts:view,"stray` : `u${i}@x.co,contacts:view,ok`));
+    const { records } = await readAll(file(`email,privileges,note\n${rows.join('\n')}\n`));
+    expect(records.map((r) => r.line)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+    expect(records.filter((r) => r.problem !== undefined).map((r) => [r.line, r.problem?.code])).toEqual([
+      [3, 'unclosed_quote'],
+      [7, 'unclosed_quote'],
+      [11, 'unclosed_quote'],
+    ]);
+    expect(records[1]?.problem?.message).toContain('opened on line 3 is only closed on line 7');
+  });
+
+  test('a file full of stray quotes is read again a bounded number of times; past that, each swallowing row is still reported', async () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => (i % 10 === 5 ? `u${i}@x.co,contacts:view,"stray` : `u${i}@x.co,contacts:view,ok`));
+    const { records } = await readAll(file(`email,privileges,note\n${rows.join('\n')}\n`));
+    const damaged = records.filter((r) => r.problem !== undefined);
+    expect(damaged.length).toBeGreaterThan(60); // the first ones restart the reading, the rest are reported as they come
+    expect(damaged.every((r) => r.problem?.code === 'unclosed_quote' && r.fields[0] === `u${r.line - 2}@x.co`)).toBe(true);
+    // nothing is lost without a word: every data line is either a record or inside a damaged one
+    const covered = new Set(records.map((r) => r.line));
+    for (const r of damaged) for (let l = r.line; l <= r.line + 10; l++) covered.add(l);
+    for (let line = 2; line <= 1201; line++) expect(covered.has(line)).toBe(true);
+  });
+
   test('rows read ahead of an unclosed quote at the end are all kept', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `u${i}@example.com,contacts:view`);
     const { records } = await readAll(file(`email,privileges\n${rows.join('\n')}\n"x@example.com,contacts:view\n`));
