@@ -1,5 +1,5 @@
 /** What validate and send share: where the input and results are, how to read the input, and the end of a run. */
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { PlanOptions } from '../../run/plan.js';
 import type { RunReport } from '../../run/report.js';
@@ -23,7 +23,11 @@ export async function planInputs(file: string, output: string | undefined, optio
 /** Writes --summary-json, prints the summary, returns the exit code. */
 export async function finishRun(io: CliIo, options: CommonOptions, report: RunReport): Promise<number> {
   if (options.summaryJson !== undefined) {
-    await writeFile(resolve(io.cwd, options.summaryJson), JSON.stringify(summaryJson(report), null, 2) + '\n');
+    // Through a temporary file and a rename: a monitor reading it never sees half a document.
+    const path = resolve(io.cwd, options.summaryJson);
+    const tmp = `${path}.tmp-${process.pid}`;
+    await writeFile(tmp, JSON.stringify(summaryJson(report), null, 2) + '\n');
+    await rename(tmp, path);
   }
   io.stderr.write(renderSummary(report, { resume: resumeCommand(io.args), send: sendCommandFor(io.args) }));
   return report.exitCode;
