@@ -9,21 +9,29 @@ export function resultsPathFor(input: string, output: string | undefined, cwd: s
   const stem = ['.csv', '.txt', '.tsv'].includes(ext.toLowerCase()) ? basename(inputPath, ext) : basename(inputPath);
   const out = output === undefined ? join(dirname(inputPath), `${stem}.results.csv`) : resolve(cwd, output);
   if (out === inputPath) throw usageError(`the results file would overwrite the input ${input}: choose another path with -o`);
-  checkWritable(out);
+  checkWritable(out, 'the results file', '-o');
   return out;
 }
 
-/** Fails now, before any work, if the results cannot be written there. */
-function checkWritable(path: string): void {
+/** Where --summary-json goes, checked before any work (not after a run of hours). */
+export function summaryPathFor(path: string | undefined, cwd: string): string | undefined {
+  if (path === undefined) return undefined;
+  const out = resolve(cwd, path);
+  checkWritable(out, 'the summary', '--summary-json');
+  return out;
+}
+
+/** Fails now, before any work, if `what` cannot be written at `path`. */
+function checkWritable(path: string, what: string, flag: string): void {
   const dir = dirname(path);
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a folder');
     accessSync(dir, constants.W_OK);
   } catch {
-    throw usageError(`cannot write the results file ${path}: the folder ${dir} does not exist or is not writable (choose another path with -o)`);
+    throw usageError(`cannot write ${what} ${path}: the folder ${dir} does not exist or is not writable (choose another path with ${flag})`);
   }
   try {
-    if (statSync(path).isDirectory()) throw usageError(`the results path ${path} is a folder: give a file name with -o`);
+    if (statSync(path).isDirectory()) throw usageError(`${what} path ${path} is a folder: give a file name with ${flag}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

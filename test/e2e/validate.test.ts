@@ -168,6 +168,7 @@ describe('brevo-invite validate', () => {
       [['validate'], /missing required argument 'file'/],
       [['validate', fixture('sample.csv'), '-o', fixture('sample.csv')], /would overwrite the input/],
       [['validate', fixture('sample.csv'), '-o', '/nonexistent-folder/r.csv'], /cannot write the results file .* does not exist or is not writable/],
+      [['validate', fixture('sample.csv'), '-o', join(dir, 'r.csv'), '--summary-json', '/nonexistent-folder/s.json'], /cannot write the summary .*choose another path with --summary-json/],
     ] as const;
     for (const [args, message] of cases) {
       const run = await runCli([...args]);
@@ -175,6 +176,7 @@ describe('brevo-invite validate', () => {
       expect(run.stderr).toMatch(message);
       expectNoStackTrace(run.stderr);
     }
+    expect(existsSync(join(dir, 'r.csv'))).toBe(false); // refused before any work
   });
 
   test('logs are JSON lines on stderr when it is not a terminal', async () => {

@@ -6,7 +6,7 @@ import type { RunReport } from '../../run/report.js';
 import { NO_ROLES, loadRoles } from '../../validate/roles.js';
 import type { CliIo } from '../io.js';
 import type { CommonOptions } from '../options.js';
-import { resultsPathFor } from '../paths.js';
+import { resultsPathFor, summaryPathFor } from '../paths.js';
 import { renderSummary, resumeCommand, sendCommandFor, summaryJson } from '../summary.js';
 
 /** The input's absolute path, the results path, and how to read and validate the input. */
@@ -17,6 +17,7 @@ export async function planInputs(file: string, output: string | undefined, optio
     delimiter: options.delimiter,
     maxRecordBytes: options.maxRecordBytes,
   };
+  summaryPathFor(options.summaryJson, io.cwd);
   return { file: resolve(io.cwd, file), resultsPath: resultsPathFor(file, output, io.cwd), ...plan };
 }
 
@@ -24,7 +25,7 @@ export async function planInputs(file: string, output: string | undefined, optio
 export async function finishRun(io: CliIo, options: CommonOptions, report: RunReport): Promise<number> {
   if (options.summaryJson !== undefined) {
     // Through a temporary file and a rename: a monitor reading it never sees half a document.
-    const path = resolve(io.cwd, options.summaryJson);
+    const path = summaryPathFor(options.summaryJson, io.cwd)!;
     const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, JSON.stringify(summaryJson(report), null, 2) + '\n');
     await rename(tmp, path);
