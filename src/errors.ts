@@ -29,6 +29,12 @@ export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
 
+/** An error from the operating system (ENOSPC, EACCES, EROFS, ...), as Node reports it: not a bug. */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException;
+  return err instanceof Error && typeof e.syscall === 'string' && /^E[A-Z]+$/.test(String(e.code));
+}
+
 /** A short description of an unknown thrown value, for messages. Never includes a stack. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {

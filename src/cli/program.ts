@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { describeError, isAppError, type ErrorCode } from '../errors.js';
+import { describeError, isAppError, isSystemError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../run/report.js';
 import { featuresJson, featuresText } from './commands/features.js';
 import { loadEnv } from './env.js';
@@ -23,7 +23,7 @@ const EXIT_FOR: Record<ErrorCode, number> = {
   locked: EXIT.deferred,
 };
 
-/** Exit code for an error that is not ours: a bug. */
+/** Exit code for an error that is not one of ours: a bug, or the system refusing (a full disk). */
 export const EXIT_INTERNAL = 70;
 
 const env = (name: keyof typeof ENV_NAMES) => ` (env ${ENV_NAMES[name]})`;
@@ -150,6 +150,11 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     if (isAppError(err)) {
       io.stderr.write(`brevo-invite: ${err.message}\n`);
       return EXIT_FOR[err.code];
+    }
+    if (isSystemError(err)) {
+      // The disk or the system refused (no space left, no permission, ...): not a bug of ours.
+      io.stderr.write(`brevo-invite: ${describeError(err)}. Rows that had finished are in the results file; fix this, then run again (with --resume after a send).\n`);
+      return EXIT_INTERNAL;
     }
     io.stderr.write(`brevo-invite: unexpected error: ${describeError(err)}\nThis is a bug; please report it with the command you ran.\n`);
     return EXIT_INTERNAL;
