@@ -31,8 +31,10 @@ export function isAppError(err: unknown): err is AppError {
 
 /** An error from the operating system (ENOSPC, EACCES, EROFS, ...), as Node reports it: not a bug. */
 export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  // Not `instanceof Error`: errors made by Node itself can come from another realm (a test VM).
+  if (typeof err !== 'object' || err === null) return false;
   const e = err as NodeJS.ErrnoException;
-  return err instanceof Error && typeof e.syscall === 'string' && /^E[A-Z]+$/.test(String(e.code));
+  return typeof e.syscall === 'string' && typeof e.message === 'string' && /^E[A-Z]+$/.test(String(e.code));
 }
 
 /** A short description of an unknown thrown value, for messages. Never includes a stack. */
