@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 /** The program's entry point: the only place that exits the process. */
-import { describeError } from '../errors.js';
-import { EXIT_INTERNAL, runCli } from './program.js';
+import { EXIT_INTERNAL, failureMessage, runCli } from './program.js';
 
 // A last line of defence: whatever escapes, the person sees one sentence, not a stack trace.
 const crash = (err: unknown) => {
-  process.stderr.write(`brevo-invite: unexpected error: ${describeError(err)}\nThis is a bug; please report it with the command you ran. Rows that had finished are in the results file.\n`);
+  process.stderr.write(failureMessage(err));
   process.exit(EXIT_INTERNAL);
 };
 process.on('uncaughtException', crash);

@@ -26,6 +26,14 @@ const EXIT_FOR: Record<ErrorCode, number> = {
 /** Exit code for an error that is not one of ours: a bug, or the system refusing (a full disk). */
 export const EXIT_INTERNAL = 70;
 
+/** What the person reads about an error that is not one of ours (exit 70): one sentence, then what to do. */
+export function failureMessage(err: unknown): string {
+  const after = 'Rows that had finished are in the results file';
+  // The disk or the system refused (no space left, no permission, ...): not a bug of ours.
+  if (isSystemError(err)) return `brevo-invite: ${describeError(err)}. ${after}; fix this, then run again (with --resume after a send).\n`;
+  return `brevo-invite: unexpected error: ${describeError(err)}\nThis is a bug; please report it with the command you ran. ${after}.\n`;
+}
+
 const env = (name: keyof typeof ENV_NAMES) => ` (env ${ENV_NAMES[name]})`;
 
 function readingOptions(cmd: Command): Command {
@@ -151,12 +159,7 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
       io.stderr.write(`brevo-invite: ${err.message}\n`);
       return EXIT_FOR[err.code];
     }
-    if (isSystemError(err)) {
-      // The disk or the system refused (no space left, no permission, ...): not a bug of ours.
-      io.stderr.write(`brevo-invite: ${describeError(err)}. Rows that had finished are in the results file; fix this, then run again (with --resume after a send).\n`);
-      return EXIT_INTERNAL;
-    }
-    io.stderr.write(`brevo-invite: unexpected error: ${describeError(err)}\nThis is a bug; please report it with the command you ran.\n`);
+    io.stderr.write(failureMessage(err));
     return EXIT_INTERNAL;
   }
 }
