@@ -1,7 +1,8 @@
 /**
  * Works out how a file's bytes are encoded, before any row is read: a BOM (UTF-8, UTF-16 LE/BE)
  * decides at once; otherwise the whole file is checked for valid UTF-8 (fast, native, constant
- * memory) and falls back to Windows-1252, which is what Excel's plain "CSV" writes on Windows.
+ * memory) and falls back to Windows-1252, which is what Excel's plain "CSV" writes on Windows,
+ * unless the file is mostly UTF-8 with a few stray bytes (then UTF-8, with a notice).
  * Files that are not text at all (a workbook, a PDF, anything with NUL bytes) are refused here.
  */
 import { open } from 'node:fs/promises';
