@@ -1,43 +1,22 @@
 #!/usr/bin/env node
-/** The program's entry point: the only place that exits the process. */
-import { EXIT_INTERNAL, failureMessage, runCli } from './program.js';
+/**
+ * The command's entry point, kept tiny on purpose. ESM links every static import before any code
+ * runs, so on a Node older than `engines` a static import of the program would fail with a
+ * SyntaxError or a stack trace before any check could speak. This file checks the version first,
+ * then loads the program (run-main.ts, which owns signals and exit codes) dynamically. No
+ * top-level await here either: very old Node versions cannot parse it.
+ */
+import { nodeVersionProblem } from './node-version.js';
 
-// A last line of defence: whatever escapes, the person sees one sentence, not a stack trace.
-const crash = (err: unknown) => {
-  process.stderr.write(failureMessage(err));
-  process.exit(EXIT_INTERNAL);
-};
-process.on('uncaughtException', crash);
-process.on('unhandledRejection', crash);
-
-const code = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  cwd: process.cwd(),
-  args: process.argv.slice(2),
-  onInterrupt: ({ stop, flushNow, notice, flushedNotice }) => {
-    let count = 0;
-    const handler = (signal: NodeJS.Signals) => {
-      count++;
-      if (count === 1) {
-        stop(); // first, so that a progress bar is put away before the notice is printed
-        process.stderr.write(`\n${signal}: ${notice ?? 'stopping'}\n`);
-        return;
-      }
-      flushNow();
-      if (flushedNotice !== undefined) process.stderr.write(`${flushedNotice}\n`);
-      process.exit(130);
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    };
-  },
-});
-process.exitCode = code;
-// Everything is closed by now; should a stray handle remain, it must not keep a finished run alive.
-setTimeout(() => process.exit(code), 2000).unref();
+const problem = nodeVersionProblem(process.versions.node);
+if (problem !== null) {
+  process.stderr.write(problem);
+  process.exitCode = 2; // a configuration error, as usage errors are: nothing was done
+} else {
+  import('./run-main.js').catch((err: unknown) => {
+    // The program could not be loaded (a broken install: a dependency missing): one sentence.
+    const reason = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`brevo-invite could not start: ${reason.split('\n')[0]} (reinstall it, or run npm ci in a clone).\n`);
+    process.exitCode = 70;
+  });
+}
