@@ -5,7 +5,7 @@
 //   npm run bench              the full run (several minutes: the send section is bound by latency)
 //   npm run bench -- --quick   smaller sizes, for a sanity check
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,8 +194,27 @@ async function budgetEfficiency() {
   };
 }
 
+// newman is only for this comparison, so it is not a devDependency (it made every `npm ci` much
+// heavier): it is installed on first use into bench/.data (ignored by git), pinned so that runs
+// stay comparable, and run from there, so its wall time does not include npx's registry check.
+const NEWMAN_VERSION = '6.2.2';
+const NEWMAN_DIR = join(DATA, `newman-${NEWMAN_VERSION}`);
+const NEWMAN = join(NEWMAN_DIR, 'node_modules/.bin/newman');
+
+async function ensureNewman() {
+  if (existsSync(NEWMAN)) return NEWMAN;
+  console.log(`installing newman@${NEWMAN_VERSION} into ${NEWMAN_DIR} (once) ...`);
+  mkdirSync(NEWMAN_DIR, { recursive: true });
+  writeFileSync(join(NEWMAN_DIR, 'package.json'), '{"private": true}\n');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = await run(npm, ['install', `newman@${NEWMAN_VERSION}`, '--no-audit', '--no-fund', '--no-save', '--prefix', NEWMAN_DIR]);
+  if (r.code !== 0 || !existsSync(NEWMAN)) throw new Error(`could not install newman@${NEWMAN_VERSION} (npm exit ${r.code}):\n${r.stderr}`);
+  return NEWMAN;
+}
+
 // ---------------------------------------------------------------------------------------------
 async function alternatives() {
+  const newman = await ensureNewman();
   const n = 500;
   const file = await generate(n, DATA);
   const emails = emailsOf(file);
@@ -219,7 +238,7 @@ async function alternatives() {
   );
   await measure(
     'newman run (data file)',
-    (url) => run(join(ROOT, 'node_modules/.bin/newman'), ['run', join(ROOT, 'bench/collection.json'), '-d', dataFile, '--env-var', `baseUrl=${url}`, '--silent']),
+    (url) => run(newman, ['run', join(ROOT, 'bench/collection.json'), '-d', dataFile, '--env-var', `baseUrl=${url}`, '--silent']),
     'sequential; no validation, no results file, no retries, no rate-limit awareness, no resume',
   );
   await measure(
