@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'input' // the CSV cannot be read at all (empty, binary, no email column, ...)
   | 'results' // an existing results file that is not ours or is damaged
   | 'locked' // another run holds the lock on the results file
-  | 'cancelled'; // the person answered "no" at the confirmation prompt
+  | 'cancelled' // the person answered "no" at the confirmation prompt
+  | 'system'; // the system refused (a full disk) after requests were sent: the message says how to go on
 
 export class AppError extends Error {
   readonly code: ErrorCode;

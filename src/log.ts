@@ -5,6 +5,7 @@
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './cli/options.js';
+import { REDACTED, scrub } from './redact.js';
 
 export type { Logger };
 
@@ -16,18 +17,13 @@ export interface LoggerOptions {
   /** Values that must never be written (the API key). */
   secrets?: () => readonly string[];
   colorize?: boolean;
+  /** Carried by every line, so that the lines of one run can be told from another's. */
+  runId?: string | undefined;
 }
 
-export const REDACTED = '[redacted]';
+export { REDACTED, scrub };
 
 const REDACT_PATHS = ['apiKey', '*.apiKey', 'key', '*.key', 'headers["api-key"]', '*.headers["api-key"]'];
-
-/** Replaces every occurrence of each secret in a text. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4 && out.includes(s)) out = out.replaceAll(s, REDACTED);
-  return out;
-}
 
 /** Async because pino-pretty is loaded only when it is used (it is not needed by cron runs). */
 export async function createLogger(options: LoggerOptions): Promise<Logger> {
@@ -38,11 +34,19 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
           destination: options.destination ?? 2,
           sync: true,
           colorize: options.colorize ?? false,
-          ignore: 'pid,hostname',
+          ignore: 'pid,hostname,run_id',
           translateTime: 'HH:MM:ss',
           singleLine: true,
         })
       : (options.destination ?? pino.destination({ dest: 2, sync: true }));
   const guarded: DestinationStream = { write: (line: string) => target.write(scrub(line, secrets())) };
-  return pino({ level: options.level, redact: { paths: REDACT_PATHS, censor: REDACTED }, base: undefined }, guarded);
+  return pino(
+    {
+      level: options.level,
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      base: options.runId === undefined ? undefined : { run_id: options.runId },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    guarded,
+  );
 }

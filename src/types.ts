@@ -6,34 +6,56 @@ export interface Privilege {
   permissions: Permission[];
 }
 
-/** What one row asks Brevo to do: the body of `POST /organization/user/invitation/send`. */
+/** What one row asks Brevo to grant: the body of the invitation and of the permissions update. */
 export interface Invitation {
   email: string;
   allFeaturesAccess: boolean;
   privileges: Privilege[];
 }
 
-export type Status = 'invited' | 'skipped' | 'invalid' | 'duplicate' | 'failed' | 'deferred' | 'valid';
+/** What the tool does (or would do) for a row: one request of the action table (send/actions.ts). */
+export type ActionName = 'invite' | 'update' | 'resend' | 'revoke' | 'cancel';
 
-export const STATUSES: readonly Status[] = ['invited', 'skipped', 'invalid', 'duplicate', 'failed', 'deferred', 'valid'];
+export const ACTION_NAMES: readonly ActionName[] = ['invite', 'update', 'resend', 'revoke', 'cancel'];
+
+export type Status =
+  | 'invited'
+  | 'updated'
+  | 'resent'
+  | 'revoked'
+  | 'cancelled'
+  | 'skipped'
+  | 'invalid'
+  | 'duplicate'
+  | 'failed'
+  | 'deferred'
+  | 'valid';
+
+export const STATUSES: readonly Status[] = ['invited', 'updated', 'resent', 'revoked', 'cancelled', 'skipped', 'invalid', 'duplicate', 'failed', 'deferred', 'valid'];
+
+/** Statuses that say Brevo did what the row asked. */
+export const DONE_STATUSES: ReadonlySet<Status> = new Set(['invited', 'updated', 'resent', 'revoked', 'cancelled']);
 
 /**
  * The outcome of one input row: exactly one of these is written to the results file per data row.
  * `granted` is the canonical text of what was (or would be) sent; `extra` holds the input's other
- * columns, in header order.
+ * columns, already encoded as CSV (see write/columns.ts `encodeCarried`). `line` is 0 for a row
+ * that is not from the input (a person removed because the roster no longer lists them).
  */
 export interface RowResult {
   line: number;
   email: string;
+  action?: ActionName | undefined;
   status: Status;
   invoiceId?: string | undefined;
+  creditNotes?: string | undefined;
   errorCode?: string | undefined;
   errorMessage?: string | undefined;
   httpStatus?: number | undefined;
   attempts: number;
   granted: string;
   finishedAt?: string | undefined;
-  extra: readonly string[];
+  extra: string;
 }
 
 /** A row that passed validation, with what it will send. */

@@ -18,6 +18,11 @@ export const DEFAULTS = {
   timeoutMs: 30_000,
   /** Brevo's window is an hour: by default a run at a terminal waits it out. */
   maxWaitMs: 60 * 60_000,
+  /**
+   * After a request with no clear answer (lost, or a 5xx), how long Brevo is given to record it,
+   * counted from the end of --timeout, before its users list is believed when it says "not there".
+   */
+  settleGraceMs: 30_000,
   maxRecordBytes: 64 * 1024,
   baseUrl: 'https://api.brevo.com/v3',
   /** JSON logs (cron) say what each row did; at a terminal the progress bar does, so only warnings. */
@@ -44,6 +49,10 @@ export const ENV_NAMES = {
   summaryJson: 'BREVO_SUMMARY_JSON',
   baseUrl: 'BREVO_BASE_URL',
   apiKeyFile: 'BREVO_API_KEY_FILE',
+  update: 'BREVO_UPDATE',
+  resendPending: 'BREVO_RESEND_PENDING',
+  settleGrace: 'BREVO_SETTLE_GRACE',
+  logEmails: 'BREVO_LOG_EMAILS',
 } as const;
 
 export type OptionName = keyof typeof ENV_NAMES;
@@ -52,6 +61,8 @@ export const API_KEY_ENV = 'BREVO_API_KEY';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = 'json' | 'pretty';
+/** How emails appear in the logs: as they are, as a short hash (to follow a row without the address), or not at all. */
+export type LogEmails = 'yes' | 'hash' | 'no';
 
 /** Raw values as they arrive from commander (strings, or booleans for switches). */
 export type RawFlags = Partial<Record<OptionName | 'output' | 'dryRun' | 'json', string | boolean | undefined>>;
@@ -116,6 +127,17 @@ const readSchema = {
   logLevel: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
   logFormat: z.enum(['json', 'pretty'], { error: 'json or pretty' }).optional(),
   summaryJson: z.string().min(1).optional(),
+  logEmails: z
+    .union([z.boolean(), z.string()])
+    .transform((v, ctx): LogEmails => {
+      const t = typeof v === 'boolean' ? String(v) : v.trim().toLowerCase();
+      if (t === 'hash') return 'hash';
+      if (TRUE.has(t)) return 'yes';
+      if (FALSE.has(t)) return 'no';
+      ctx.addIssue({ code: 'custom', message: 'true, false or hash' });
+      return 'yes';
+    })
+    .optional(),
 };
 
 const sendSchema = z.object({
@@ -133,6 +155,9 @@ const sendSchema = z.object({
   yes: switchValue.optional(),
   baseUrl: z.string().min(1).optional(),
   apiKeyFile: z.string().min(1).optional(),
+  update: switchValue.optional(),
+  resendPending: switchValue.optional(),
+  settleGrace: duration('a duration such as 30s (a bare number is seconds)', 1000).optional(),
 });
 
 /** Reads each option from the flags, else the environment; returns raw values for zod. */
@@ -166,6 +191,7 @@ export interface CommonOptions {
   logLevel?: LogLevel | undefined;
   logFormat?: LogFormat | undefined;
   summaryJson?: string | undefined;
+  logEmails: LogEmails;
 }
 
 export interface SendOptions extends CommonOptions {
@@ -180,12 +206,15 @@ export interface SendOptions extends CommonOptions {
   yes: boolean;
   baseUrl: string;
   apiKeyFile?: string | undefined;
+  update: boolean;
+  resendPending: boolean;
+  settleGraceMs: number;
 }
 
-const READ_NAMES: OptionName[] = ['roles', 'delimiter', 'encoding', 'maxRecordSize', 'logLevel', 'logFormat', 'summaryJson'];
+const READ_NAMES: OptionName[] = ['roles', 'delimiter', 'encoding', 'maxRecordSize', 'logLevel', 'logFormat', 'summaryJson', 'logEmails'];
 const SEND_NAMES: OptionName[] = [
   ...READ_NAMES,
-  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile'] as const),
+  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'settleGrace'] as const),
 ];
 
 function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
@@ -197,6 +226,7 @@ function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
     logLevel: o.logLevel,
     logFormat: o.logFormat,
     summaryJson: o.summaryJson,
+    logEmails: o.logEmails ?? 'yes',
   };
 }
 
@@ -219,5 +249,8 @@ export function resolveSendOptions(flags: RawFlags, env: Env): SendOptions {
     yes: o.yes ?? false,
     baseUrl: o.baseUrl ?? DEFAULTS.baseUrl,
     apiKeyFile: o.apiKeyFile,
+    update: o.update ?? false,
+    resendPending: o.resendPending ?? false,
+    settleGraceMs: o.settleGrace ?? DEFAULTS.settleGraceMs,
   };
 }

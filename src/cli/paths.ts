@@ -1,22 +1,37 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { usageError } from '../errors.js';
+import { realTarget, STDOUT } from './output.js';
 
-/** `<dir>/<name>.results.csv` beside the input, unless -o says otherwise. */
-export function resultsPathFor(input: string, output: string | undefined, cwd: string): string {
+/**
+ * `<dir>/<name>.results.csv` beside the input, unless -o says otherwise; `suffix` names other
+ * outputs (`plan`). Symlinks are resolved: the file written, its lock and its journal are those of
+ * the real file, so a run through a symlink and a run through its target exclude each other, and
+ * the symlink itself stays a symlink.
+ */
+export function resultsPathFor(input: string, output: string | undefined, cwd: string, suffix = 'results'): string {
   const inputPath = resolve(cwd, input);
   const ext = extname(inputPath);
   const stem = ['.csv', '.txt', '.tsv'].includes(ext.toLowerCase()) ? basename(inputPath, ext) : basename(inputPath);
-  const out = output === undefined ? join(dirname(inputPath), `${stem}.results.csv`) : resolve(cwd, output);
-  if (out === inputPath) throw usageError(`the results file would overwrite the input ${input}: choose another path with -o`);
+  const out = realTarget(output === undefined ? join(dirname(inputPath), `${stem}.${suffix}.csv`) : resolve(cwd, output));
+  if (out === realTarget(inputPath)) throw usageError(`the results file would overwrite the input ${input}: choose another path with -o`);
   checkWritable(out, 'the results file', '-o');
   return out;
 }
 
 /** Where --summary-json goes, checked before any work (not after a run of hours). */
 export function summaryPathFor(path: string | undefined, cwd: string): string | undefined {
-  if (path === undefined) return undefined;
+  if (path === undefined || path === STDOUT) return path;
   const out = resolve(cwd, path);
+  try {
+    // A FIFO, /dev/stdout, a terminal: written in place, so only the target itself must be writable.
+    if (!statSync(out).isFile() && !statSync(out).isDirectory()) {
+      accessSync(out, constants.W_OK);
+      return out;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw usageError(`cannot write the summary to ${out}: permission denied (choose another path with --summary-json)`);
+  }
   checkWritable(out, 'the summary', '--summary-json');
   return out;
 }

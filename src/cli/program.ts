@@ -1,38 +1,22 @@
 /**
  * The command line: commander for commands, flags and help; every value is then checked by the
- * options module. Returns an exit code; only main.ts exits the process. Commands are loaded when
- * they run, so a dry run does not pay for the HTTP client or the progress bar.
+ * options module. Returns an exit code; only run-main.ts exits the process. Commands are loaded
+ * when they run, so a dry run does not pay for the HTTP client or the progress bar.
  */
-import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
-import { describeError, isAppError, isSystemError, type ErrorCode } from '../errors.js';
-import { EXIT } from '../run/report.js';
+import { usageError } from '../errors.js';
+import { EXIT, type RunReport } from '../run/report.js';
 import { featuresJson, featuresText } from './commands/features.js';
 import { loadEnv } from './env.js';
+import { failureMessage, finishRun, finishWithError, sayError, VERSION, type Session } from './finish.js';
 import type { CliIo } from './io.js';
 import { DEFAULTS, ENV_NAMES, LOG_LEVELS, type RawFlags } from './options.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-const EXIT_FOR: Record<ErrorCode, number> = {
-  usage: EXIT.usage,
-  config: EXIT.usage,
-  input: EXIT.usage,
-  results: EXIT.usage,
-  cancelled: EXIT.usage,
-  locked: EXIT.deferred,
-};
+export { failureMessage };
 
 /** Exit code for an error that is not one of ours: a bug, or the system refusing (a full disk). */
-export const EXIT_INTERNAL = 70;
-
-/** What the person reads about an error that is not one of ours (exit 70): one sentence, then what to do. */
-export function failureMessage(err: unknown): string {
-  const after = 'Rows that had finished are in the results file';
-  // The disk or the system refused (no space left, no permission, ...): not a bug of ours.
-  if (isSystemError(err)) return `brevo-invite: ${describeError(err)}. ${after}; fix this, then run again (with --resume after a send).\n`;
-  return `brevo-invite: unexpected error: ${describeError(err)}\nThis is a bug; please report it with the command you ran. ${after}.\n`;
-}
+export const EXIT_INTERNAL = EXIT.internal;
 
 const env = (name: keyof typeof ENV_NAMES) => ` (env ${ENV_NAMES[name]})`;
 
@@ -45,62 +29,82 @@ function readingOptions(cmd: Command): Command {
     .option('--max-record-size <size>', `longest row accepted (default 64KiB)${env('maxRecordSize')}`)
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: info for JSON logs, warn at a terminal)${env('logLevel')}`)
     .option('--log-format <format>', `json or pretty (default: pretty on a terminal, json otherwise)${env('logFormat')}`)
-    .option('--summary-json <file>', `also write the summary as JSON${env('summaryJson')}`);
+    .option('--log-emails <yes|no|hash>', `emails in the logs: as they are (default), left out, or as a short hash${env('logEmails')}`)
+    .option('--summary-json <file>', `also write the summary as JSON (- for stdout)${env('summaryJson')}`);
 }
 
-export async function runCli(argv: readonly string[], processIo: CliIo): Promise<number> {
-  let exitCode: number = EXIT.ok;
-  let io = processIo;
-  const program = new Command('brevo-invite')
-    .description('Invite people to a Brevo account in bulk from a CSV file.')
-    .version(version, '-V, --version')
-    .exitOverride()
-    .showHelpAfterError('(add --help for usage)')
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
-
-  readingOptions(
-    program
-      .command('validate')
-      .description('Dry run: check every row and write the results file. Sends nothing; needs no key or network.')
-      .argument('<file>', 'the CSV file: a header row, then one row per person'),
-  ).action(async (file: string, flags: RawFlags) => {
-    const { validateCommand } = await import('./commands/validate.js');
-    exitCode = await validateCommand(file, flags, io);
-  });
-
-  readingOptions(
-    program
-      .command('send')
-      .description('Validate every row, then send the invitations to Brevo. The key comes from BREVO_API_KEY or --api-key-file.')
-      .argument('<file>', 'the CSV file: a header row, then one row per person'),
-  )
-    .option('--dry-run', 'validate only, like the validate command')
+function sendingOptions(cmd: Command): Command {
+  return cmd
     .option('--concurrency <n>', `requests at once (default ${DEFAULTS.concurrency})${env('concurrency')}`)
     .option('--rate <n>', `at most n requests per second, a client-side ceiling (default: none)${env('rate')}`)
     .option('--max-retries <n>', `retries of a 5xx or network error (default ${DEFAULTS.maxRetries})${env('maxRetries')}`)
     .option('--timeout <ms>', `per request (default ${DEFAULTS.timeoutMs})${env('timeout')}`)
     .option('--max-wait <duration>', `longest wait for a rate-limit window before stopping with the rest deferred (default 1h)${env('maxWait')}`)
-    .option('--limit <n>', `invite at most n rows this run${env('limit')}`)
+    .option('--settle-grace <duration>', `after an unclear answer, how long Brevo is given to record the request before its list is believed (default 30s after --timeout)${env('settleGrace')}`)
+    .option('--limit <n>', `send at most n requests this run${env('limit')}`)
     .option('--resume', `continue from the results file: keep finished rows, send the rest${env('resume')}`)
-    .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`)
-    .option('-y, --yes', 'do not ask before sending')
+    .option('-y, --yes', `do not ask before sending${env('yes')}`)
     .option('--base-url <url>', `API base URL (default ${DEFAULTS.baseUrl})${env('baseUrl')}`)
     .option('--api-key-file <file>', `read the API key from this file${env('apiKeyFile')}`)
-    .addOption(new Option('--api-key <key>').hideHelp())
-    .action(async (file: string, flags: RawFlags & { skipExisting?: boolean; apiKey?: unknown }) => {
-      if (flags.dryRun === true) {
-        const { validateCommand } = await import('./commands/validate.js');
-        exitCode = await validateCommand(file, flags, io);
-        return;
-      }
-      // commander sets skipExisting to true when --no-skip-existing is absent; only an explicit "no" counts.
-      if (flags.skipExisting === true) delete flags.skipExisting;
-      const { sendCommand } = await import('./commands/send.js');
-      exitCode = await sendCommand(file, flags, io);
+    .addOption(new Option('--api-key <key>').hideHelp());
+}
+
+function rosterOptions(cmd: Command): Command {
+  return cmd
+    .option('--update', `change the access of people already in the account to what the sheet says${env('update')}`)
+    .option('--resend-pending', `send pending invitations again (once)${env('resendPending')}`)
+    .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`);
+}
+
+/** The value of an option in the raw arguments, for an error that comes before commander has parsed them. */
+const rawOption = (argv: readonly string[], name: string) => {
+  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i === -1) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.slice(name.length + 1) : argv[i + 1];
+};
+
+export async function runCli(argv: readonly string[], processIo: CliIo): Promise<number> {
+  const session: Session = { runId: randomUUID(), startedAt: Date.now(), command: argv[0] ?? '' };
+  let io: CliIo = { ...processIo, runId: processIo.runId ?? session.runId };
+  let exitCode: number = EXIT.ok;
+  /** Runs a batch command: its report becomes the summaries and the exit code. */
+  const batch = (run: (file: string, flags: RawFlags) => Promise<{ report: RunReport; baseUrl?: string | undefined }>) => async (file: string, flags: RawFlags) => {
+    session.summaryTarget = (flags.summaryJson as string | undefined) ?? io.env[ENV_NAMES.summaryJson] ?? session.summaryTarget;
+    const { report, baseUrl } = await run(file, flags);
+    session.baseUrl = baseUrl;
+    exitCode = finishRun(io, session, report);
+  };
+  const program = new Command('brevo-invite')
+    .description('Keep a Brevo account\'s users in line with a spreadsheet: invite, update, resend, revoke, in bulk.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => (io.stderr.isTTY === true || s.trim() === '' || s.startsWith('(add --help') ? io.stderr.write(s) : sayError(io, s.trim().replace(/^error: /, ''))),
     });
+
+  readingOptions(program.command('validate').description('Dry run: check every row and write the results file. Sends nothing; needs no key or network.').argument('<file>', 'the CSV file: a header row, then one row per person')).action(
+    batch(async (file, flags) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      return { report: await validateCommand(file, flags, io) };
+    }),
+  );
+
+  rosterOptions(sendingOptions(readingOptions(program.command('send').description('Validate every row, then invite the new people (and, with --update / --resend-pending, bring the others in line). The key comes from BREVO_API_KEY or --api-key-file.').argument('<file>', 'the CSV file: a header row, then one row per person'))))
+    .option('--dry-run', 'validate only, like the validate command')
+    .action(
+      batch(async (file, flags) => {
+        if (flags.dryRun === true) {
+          const { validateCommand } = await import('./commands/validate.js');
+          return { report: await validateCommand(file, flags, io) };
+        }
+        // commander sets skipExisting to true when --no-skip-existing is absent; only an explicit "no" counts.
+        if (flags.skipExisting === true) delete flags.skipExisting;
+        const { sendCommand } = await import('./commands/send.js');
+        return sendCommand(file, flags, io);
+      }),
+    );
 
   program
     .command('simulator')
@@ -109,12 +113,13 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     .option('--rate-limit <n/window>', 'requests per window, e.g. 100/1h, 10/2s, or off (default 100/1h)')
     .option('--latency <ms>', 'delay before each answer (default 0)')
     .option('--fail-rate <fraction>', 'share of invitations that meet a fault, 0 to 1 (default 0)')
-    .option('--faults <list>', 'which faults: http_500, http_503, reset_before, reset_after, slow (default all)')
+    .option('--faults <list>', 'which faults: http_500, http_503, reset_before, reset_after, slow, gateway_502, late_record, echo_key (default all but echo_key)')
     .option('--slow <ms>', 'how late a slow answer is (default 5000)')
     .option('--seed <n>', 'seed of the fault schedule (default 1)')
-    .option('--existing <emails>', 'users already in the account: a@x.com,b@x.com:pending')
+    .option('--existing <entries>', 'people already in the account: a@x.com,b@x.com:pending,boss@x.com:owner,c@x.com:active:contacts:view')
     .option('--accept-key-file <file>', 'accept only the key in this file (default: any key)')
     .option('--plan-lacks <features>', 'features the simulated plan does not include, e.g. sales_platform,phone')
+    .option('--accept-duplicates', 'accept an invitation for someone already in the account (and count it), to count double invitations')
     .action(async (flags) => {
       const { simulatorCommand } = await import('./commands/simulator.js');
       exitCode = await simulatorCommand(flags, io);
@@ -134,7 +139,9 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     .description('Send the bundled sample to a local simulator and show the results (what npm start runs).')
     .action(async () => {
       const { demoCommand } = await import('./commands/demo.js');
-      exitCode = await demoCommand(io);
+      const { report, baseUrl } = await demoCommand(io);
+      session.baseUrl = baseUrl;
+      exitCode = finishRun(io, session, report);
     });
 
   program
@@ -145,21 +152,22 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
       io.stdout.write(flags.json === true ? featuresJson() : featuresText());
     });
 
+  if (argv.length === 0) {
+    // No command: the help, where errors go, and a failing exit (a cron line missing its command must not pass).
+    io.stderr.write(program.helpInformation());
+    return 1;
+  }
   try {
-    io = { ...processIo, env: loadEnv(processIo.cwd, processIo.env) };
+    io = { ...io, env: loadEnv(processIo.cwd, processIo.env) };
+    session.summaryTarget = rawOption(argv, '--summary-json') ?? io.env[ENV_NAMES.summaryJson];
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
-        ? EXIT.ok
-        : EXIT.usage;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      // commander has said what is wrong (and how to get help); the summary says it too.
+      return finishWithError(io, session, usageError(err.message.replace(/^error: /, '')), { said: true });
     }
-    if (isAppError(err)) {
-      io.stderr.write(`brevo-invite: ${err.message}\n`);
-      return EXIT_FOR[err.code];
-    }
-    io.stderr.write(failureMessage(err));
-    return EXIT_INTERNAL;
+    return finishWithError(io, session, err);
   }
 }

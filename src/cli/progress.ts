@@ -1,62 +1,112 @@
 /**
- * Progress while sending. At a terminal: a bar (rows done of total, invited, failed, rate, ETA from
- * the real budget) and a live countdown while every sender waits for Brevo's rate-limit window.
- * Not at a terminal (cron): a pino line every 30 seconds instead.
+ * Progress while a run works. At a terminal: from the first request on, a line that says what the
+ * run is waiting for (Brevo's answer, with the URL and the seconds so far, or a countdown to the
+ * rate-limit window), then a bar (rows done of total, done, failed, rate, an ETA from the real
+ * budget and the measured latency), and a countdown while the last list call waits for Brevo to
+ * record requests whose answer was lost. Not at a terminal (cron): a pino line every 30 seconds.
  */
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
 import { formatClock, formatDuration } from '../duration.js';
-import { estimateMs } from '../run/estimate.js';
-import type { ProgressSink, SendPlan } from '../run/send-run.js';
+import { estimateMs, REQUEST_MS } from '../run/estimate.js';
+import type { ProgressSink, SendPlan } from '../run/ports.js';
 import type { Gate } from '../send/gate.js';
-import type { RowResult } from '../types.js';
+import type { RequestInfo } from '../send/through-gate.js';
+import { DONE_STATUSES, type RowResult } from '../types.js';
 import type { CliIo, TtyWritable } from './io.js';
 
 interface Counters {
   done: number;
-  invited: number;
+  ok: number;
   failed: number;
 }
 
 const LOG_EVERY_MS = 30_000;
 const REDRAW_EVERY_MS = 1000;
 
+/** The average duration of the requests so far (the ETA's latency), from the first answer on. */
+class Latency {
+  #total = 0;
+  #count = 0;
+
+  add(ms: number | undefined): void {
+    if (ms === undefined) return;
+    this.#total += ms;
+    this.#count++;
+  }
+
+  get ms(): number {
+    return this.#count === 0 ? REQUEST_MS : this.#total / this.#count;
+  }
+}
+
 /**
  * The text after the bar: pure, so it can be tested with a fixed clock. What matters most comes
  * first (the countdown, or the ETA), since a narrow terminal cuts the end of the line.
  */
-export function progressDetail(counters: Counters, total: number, gate: Gate['budget'], startedAt: number, now: number, concurrency: number): string {
+export function progressDetail(counters: Counters, total: number, gate: Gate['budget'], startedAt: number, now: number, concurrency: number, requestMs = REQUEST_MS, settleUntil?: number): string {
   const perMinute = counters.done === 0 ? 0 : (counters.done / Math.max(1, now - startedAt)) * 60_000;
   const rest = total - counters.done;
-  const parts = [`invited ${counters.invited}`, `failed ${counters.failed}`, `${perMinute.toFixed(perMinute < 10 ? 1 : 0)}/min`];
+  const parts = [`done ${counters.ok}`, `failed ${counters.failed}`, `${perMinute.toFixed(perMinute < 10 ? 1 : 0)}/min`];
   if (gate.waitingUntil !== undefined && gate.waitingUntil > now) {
     parts.unshift(`waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)}`);
+  } else if (settleUntil !== undefined && settleUntil > now) {
+    parts.unshift(`giving Brevo time to record unclear requests, then checking its list: ${formatClock(settleUntil - now)}`);
   } else if (rest > 0) {
-    parts.unshift(`ETA ${formatDuration(estimateMs(rest, gate, now, concurrency))}`);
+    parts.unshift(`ETA ${formatDuration(estimateMs(rest, gate, now, concurrency, undefined, requestMs))}`);
   }
   return parts.join(' | ');
 }
 
+/** The line shown before the plan: what the run waits for, and for how long. */
+export function waitingText(what: string, gate: Gate['budget'], since: number, now: number): string {
+  if (gate.waitingUntil !== undefined && gate.waitingUntil > now) return `Waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)} (then ${what})`;
+  return `${what[0]!.toUpperCase()}${what.slice(1)}... ${formatDuration(now - since)}`;
+}
+
 /** A shorter bar on a narrow terminal, so the countdown still fits on the line. */
 const barSize = (columns: number | undefined) => (columns !== undefined && columns < 130 ? 10 : 24);
+
+function count(counters: Counters, result: RowResult): void {
+  if (result.status === 'deferred' && result.attempts === 0) return;
+  counters.done++;
+  if (DONE_STATUSES.has(result.status)) counters.ok++;
+  if (result.status === 'failed') counters.failed++;
+}
 
 export class ProgressBar implements ProgressSink {
   readonly #stream: TtyWritable;
   readonly #now: () => number;
   #bar: cliProgress.SingleBar | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #counters: Counters = { done: 0, invited: 0, failed: 0 };
+  #counters: Counters = { done: 0, ok: 0, failed: 0 };
   #plan: SendPlan | undefined;
   #gate: Gate | undefined;
   #startedAt = 0;
+  #latency = new Latency();
+  #settleUntil: number | undefined;
+  #statusShown = false;
 
   constructor(stream: TtyWritable, now: () => number = Date.now) {
     this.#stream = stream;
     this.#now = now;
   }
 
+  waiting(what: string, gate: Gate): void {
+    const since = this.#now();
+    const draw = () => {
+      const text = waitingText(what, gate.budget, since, this.#now());
+      const width = (this.#stream.columns ?? 100) - 1;
+      this.#stream.write(`\r${text.slice(0, width).padEnd(Math.min(width, text.length + 2))}`);
+      this.#statusShown = true;
+    };
+    draw();
+    this.#timer = setInterval(draw, REDRAW_EVERY_MS);
+    this.#timer.unref();
+  }
+
   start(plan: SendPlan, gate: Gate): void {
-    if (plan.toInvite === 0) return;
+    if (plan.toSend === 0) return;
     this.#plan = plan;
     this.#gate = gate;
     this.#startedAt = this.#now();
@@ -72,9 +122,18 @@ export class ProgressBar implements ProgressSink {
       },
       cliProgress.Presets.shades_classic,
     );
-    this.#bar.start(plan.toInvite, 0, { detail: this.#detail() });
+    this.#bar.start(plan.toSend, 0, { detail: this.#detail() });
     this.#timer = setInterval(() => this.#bar?.update({ detail: this.#detail() }), REDRAW_EVERY_MS);
     this.#timer.unref();
+  }
+
+  request(info: RequestInfo): void {
+    if (info.action !== 'list') this.#latency.add(info.durationMs);
+  }
+
+  settling(until: number | undefined): void {
+    this.#settleUntil = until;
+    this.#bar?.update({ detail: this.#detail() });
   }
 
   rowDone(result: RowResult): void {
@@ -84,6 +143,11 @@ export class ProgressBar implements ProgressSink {
 
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#statusShown) {
+      this.#stream.write('\r\u001b[2K'); // the waiting line is put away: the plan or the bar comes next
+      this.#statusShown = false;
+    }
     this.#bar?.update(this.#counters.done, { detail: this.#detail() });
     this.#bar?.stop();
     this.#bar = undefined;
@@ -91,35 +155,38 @@ export class ProgressBar implements ProgressSink {
 
   #detail(): string {
     if (this.#plan === undefined || this.#gate === undefined) return '';
-    return progressDetail(this.#counters, this.#plan.toInvite, this.#gate.budget, this.#startedAt, this.#now(), this.#plan.concurrency);
+    return progressDetail(this.#counters, this.#plan.toSend, this.#gate.budget, this.#startedAt, this.#now(), this.#plan.concurrency, this.#latency.ms, this.#settleUntil);
   }
 }
 
-function count(counters: Counters, result: RowResult): void {
-  if (result.status === 'deferred' && result.attempts === 0) return;
-  counters.done++;
-  if (result.status === 'invited') counters.invited++;
-  if (result.status === 'failed') counters.failed++;
-}
-
-/** Not at a terminal: a progress line in the log every 30 s. */
+/** Not at a terminal: what the run waits for, and a progress line in the log every 30 s. */
 export class ProgressLog implements ProgressSink {
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
-  #counters: Counters = { done: 0, invited: 0, failed: 0 };
+  #counters: Counters = { done: 0, ok: 0, failed: 0 };
 
   constructor(log: Logger) {
     this.#log = log;
   }
 
+  waiting(what: string, gate: Gate): void {
+    this.#log.info(`${what}`);
+    this.#timer = setInterval(() => {
+      const until = gate.budget.waitingUntil;
+      if (until !== undefined) this.#log.warn({ waitingUntil: new Date(until).toISOString() }, `waiting for Brevo's rate-limit window before ${what}`);
+      else this.#log.warn(`still ${what}`);
+    }, LOG_EVERY_MS);
+    this.#timer.unref();
+  }
+
   start(plan: SendPlan, gate: Gate): void {
-    if (plan.toInvite === 0) return;
+    if (plan.toSend === 0) return;
     this.#timer = setInterval(() => {
       const budget = gate.budget;
       this.#log.info(
         {
           ...this.#counters,
-          total: plan.toInvite,
+          total: plan.toSend,
           budgetRemaining: budget.remaining,
           waitingUntil: budget.waitingUntil === undefined ? undefined : new Date(budget.waitingUntil).toISOString(),
         },
@@ -129,12 +196,17 @@ export class ProgressLog implements ProgressSink {
     this.#timer.unref();
   }
 
+  settling(until: number | undefined, rows: number): void {
+    if (until !== undefined) this.#log.info({ rows, until: new Date(until).toISOString() }, "giving Brevo time to record requests whose answer was unclear, then checking its users list");
+  }
+
   rowDone(result: RowResult): void {
     count(this.#counters, result);
   }
 
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }
 

@@ -2,15 +2,21 @@
  * The program's entry point, loaded by main.ts once the Node version is known to be new enough:
  * the only place that exits the process (besides main.ts refusing an old Node).
  */
+import { removeOpenTemps } from '../write/temp-files.js';
 import { EXIT_INTERNAL, failureMessage, runCli } from './program.js';
 
 // A last line of defence: whatever escapes, the person sees one sentence, not a stack trace.
 const crash = (err: unknown) => {
-  process.stderr.write(failureMessage(err));
+  removeOpenTemps();
+  process.stderr.write(`brevo-invite: ${failureMessage(err)}\n`);
   process.exit(EXIT_INTERNAL);
 };
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
+
+/** What a person reads when a signal arrives: no jargon for Ctrl+C. */
+const SAID: Record<'SIGINT' | 'SIGTERM', string> = { SIGINT: 'Ctrl+C', SIGTERM: 'Asked to stop (SIGTERM)' };
+const CODE = { SIGINT: 130, SIGTERM: 143 } as const;
 
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
@@ -19,18 +25,19 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   args: process.argv.slice(2),
-  onInterrupt: ({ stop, flushNow, notice, flushedNotice }) => {
+  onInterrupt: ({ stop, flushNow, notice, flushedNotice, exitAtOnce }) => {
     let count = 0;
-    const handler = (signal: NodeJS.Signals) => {
+    const handler = (signal: 'SIGINT' | 'SIGTERM') => {
       count++;
-      if (count === 1) {
-        stop(); // first, so that a progress bar is put away before the notice is printed
-        process.stderr.write(`\n${signal}: ${notice ?? 'stopping'}\n`);
+      if (count === 1 && exitAtOnce !== true) {
+        stop(signal); // first, so that a progress bar is put away before the notice is printed
+        process.stderr.write(`\n${SAID[signal]}: ${notice ?? 'stopping'}\n`);
         return;
       }
       flushNow();
+      removeOpenTemps();
       if (flushedNotice !== undefined) process.stderr.write(`${flushedNotice}\n`);
-      process.exit(130);
+      process.exit(CODE[signal]);
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);

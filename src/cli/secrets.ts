@@ -10,10 +10,12 @@ export function loadApiKey(keyFile: string | undefined, env: Env, cwd: string): 
     try {
       text = readFileSync(resolve(cwd, keyFile), 'utf8');
     } catch (err) {
-      throw configError(`cannot read the API key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw configError(`cannot read the API key file ${keyFile}: ${fileProblem(err)}`);
     }
-    const key = text.trim();
-    if (key === '') throw configError(`the API key file ${keyFile} is empty`);
+    const key = text.replace(/^\uFEFF/, '').trim();
+    if (key === '') throw configError(`the API key file ${keyFile} is empty: put the key in it, on one line`);
+    // A key is one line: a second one is a mistake (two keys, a note), and sending it would fail or leak it.
+    if (/[\r\n]/.test(key)) throw configError(`the API key file ${keyFile} has more than one line: it must hold the key alone, on one line`);
     return key;
   }
   const key = env[API_KEY_ENV]?.trim();
@@ -23,6 +25,26 @@ export function loadApiKey(keyFile: string | undefined, env: Env, cwd: string): 
     );
   }
   return key;
+}
+
+/** A file that cannot be read, in words (not ENOENT / EISDIR). */
+function fileProblem(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'there is no such file';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied (it must be readable by the user running the tool)';
+    default:
+      return (err as Error).message;
+  }
+}
+
+/** Brevo's base URL ends in /v3: without it every call answers 404. */
+export function baseUrlWarning(baseUrl: string): string | undefined {
+  return /\/v3\/?$/.test(new URL(baseUrl).pathname) ? undefined : `--base-url ${baseUrl} does not end in /v3, as Brevo's does (https://api.brevo.com/v3): requests will likely answer 404`;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;

@@ -1,15 +1,19 @@
 /** The end-of-run summary a person reads: counts per status, the cost, and what to do next. */
 import { formatDuration } from '../duration.js';
-import type { RunReport } from '../run/report.js';
+import { EXIT_MEANING, type RunReport } from '../run/report.js';
 import type { Status } from '../types.js';
 
 const MEANING: Record<Status, string> = {
   invited: 'Brevo accepted the invitation',
-  skipped: 'already a user of the account: not sent',
+  updated: "Brevo changed the access of someone already in the account",
+  resent: 'Brevo sent a pending invitation again',
+  revoked: 'Brevo removed a user from the account',
+  cancelled: 'Brevo cancelled a pending invitation',
+  skipped: 'nothing to send: already in the account (a user, or invited and not yet accepted), or nothing to change',
   invalid: 'the row has a problem: not sent',
   duplicate: 'the email is on an earlier row: not sent',
   failed: 'Brevo refused it, or retries ran out',
-  deferred: 'not tried this run: run again with --resume',
+  deferred: 'not done this run: run again with --resume',
   valid: 'would be sent',
 };
 
@@ -26,7 +30,7 @@ export function resumeCommand(args: readonly string[]): string {
 
 /** After a clean dry run: the same arguments, sending for real. */
 export function sendCommandFor(args: readonly string[]): string {
-  const kept = args.filter((a) => a !== '--dry-run').map((a, i) => (i === 0 && a === 'validate' ? 'send' : a));
+  const kept = args.filter((a) => a !== '--dry-run').map((a, i) => (i === 0 && (a === 'validate' || a === 'plan') ? 'send' : a));
   return ['brevo-invite', ...kept].map(shellQuote).join(' ');
 }
 
@@ -35,17 +39,30 @@ export interface NextCommands {
   send: string;
 }
 
+/** A clock time with its zone, as people read it in a log: 10:41:12 UTC. */
+export function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+}
+
 function budgetLine(report: RunReport, now: number): string | undefined {
   const b = report.budget;
   // Without rate-limit headers (only 429s seen) nothing is known of the budget: say nothing.
   if (b === undefined || b.remaining === undefined || (b.limit === undefined && b.resetAt === undefined)) return undefined;
   const of = b.limit === undefined ? '' : ` of ${b.limit}`;
-  const reset =
-    b.resetAt === undefined
-      ? ''
-      : `, resets in ${formatDuration(b.resetAt - now)} (at ${new Date(b.resetAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })})`;
+  const reset = b.resetAt === undefined ? '' : `, resets in ${formatDuration(b.resetAt - now)} (at ${clockTime(b.resetAt)})`;
   return `Budget left: ${b.remaining}${of} requests${reset}`;
 }
+
+const s = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+const WHY_DEFERRED: Record<string, (report: RunReport) => string> = {
+  signal: (r) => (r.interruptedBy === 'SIGTERM' ? 'the run was asked to stop' : 'the run was interrupted (Ctrl+C)'),
+  limit: () => '--limit was reached for this run',
+  unavailable: (r) => `Brevo did not answer the list of users${r.stopDetail === undefined ? '' : ` (${printable(r.stopDetail)})`}; check the network, or try again later`,
+  budget: () => "Brevo's rate-limit budget ran out for now",
+  locked: () => 'another run took over the lock of the results file',
+  disk: (r) => `the results could not be written${r.stopDetail === undefined ? '' : ` (${printable(r.stopDetail)})`}; free some space first`,
+};
 
 export function nextStep(report: RunReport, commands: NextCommands): string {
   const resume = commands.resume;
@@ -55,44 +72,46 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
     return `Brevo refused the API key${report.stoppedFor === 'permission' ? "'s permissions" : ''}: check BREVO_API_KEY (it needs user-management rights), then run: ${resume}`;
   }
   if (c.deferred > 0) {
-    const why = {
-      signal: 'the run was interrupted',
-      limit: 'of --limit',
-      unavailable: `Brevo did not answer the list of users${report.stopDetail === undefined ? '' : ` (${printable(report.stopDetail)})`}; check --base-url and the network, or try again later`,
-      budget: 'the rate-limit budget ran out for now',
-    }[report.stoppedFor ?? 'budget'];
-    return `${c.deferred} row${c.deferred === 1 ? ' was' : 's were'} deferred because ${why}. To continue, run:\n  ${resume}`;
+    const why = (WHY_DEFERRED[report.stoppedFor ?? 'budget'] ?? WHY_DEFERRED.budget!)(report);
+    return `${s(c.deferred, 'row was', 'rows were')} deferred because ${why}. To continue, run:\n  ${resume}`;
   }
-  if (report.command === 'validate') {
+  if (report.command === 'validate' || report.command === 'plan') {
     return needFix > 0
-      ? `Fix the ${needFix} row${needFix === 1 ? '' : 's'} marked invalid or duplicate (the error_message column says how), then validate again.`
-      : `All rows are valid. To send the invitations: ${commands.send}`;
+      ? `Fix the ${s(needFix, 'row')} marked invalid or duplicate (the error_message column says how), then ${report.command === 'plan' ? 'plan' : 'validate'} again.`
+      : `All rows are valid. To send: ${commands.send}`;
   }
-  if (c.failed > 0) return `Open the results file: ${c.failed} row${c.failed === 1 ? '' : 's'} failed (see error_code and error_message).`;
-  if (needFix > 0) return `Fix the ${needFix} row${needFix === 1 ? '' : 's'} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
-  return 'All done: every row is invited, skipped or kept from an earlier run.';
+  if (c.failed > 0) {
+    return `Open the results file: ${s(c.failed, 'row')} failed (see error_code and error_message). Those that failed for a reason that can pass (Brevo unavailable, the network, an unclear answer) are tried again by: ${resume}`;
+  }
+  if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
+  return 'All done: every row is done, skipped or kept from an earlier run.';
 }
 
 /**
  * One line of text from a row or from Brevo, safe to print at a terminal: line breaks and control
  * characters (an escape sequence in a server's message, say) become spaces; long text is cut.
  */
-function printable(text: string, max = 200): string {
+export function printable(text: string, max = 200): string {
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
+const TITLE: Record<RunReport['command'], string> = { validate: 'Dry run (nothing sent)', plan: 'Plan (nothing sent but the list call)', send: 'Send', revoke: 'Revoke' };
+
 export function renderSummary(report: RunReport, commands: NextCommands, now = Date.now()): string {
   const lines: string[] = [];
-  const title = report.command === 'validate' ? 'Dry run (nothing sent)' : 'Send';
-  lines.push(`${title}: ${report.total} row${report.total === 1 ? '' : 's'} in ${formatDuration(report.elapsedMs)}`);
+  lines.push(`${TITLE[report.command]}: ${s(report.total, 'row')} in ${formatDuration(report.elapsedMs)}`);
   const width = Math.max(...Object.values(report.counts).map((n) => String(n).length));
   for (const [status, n] of Object.entries(report.counts) as Array<[Status, number]>) {
     if (n === 0 && !(status === 'invited' && report.command === 'send')) continue;
     lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${MEANING[status]}`);
   }
-  if (report.blankRows > 0) lines.push(`  (${report.blankRows} blank row${report.blankRows === 1 ? '' : 's'} ignored)`);
-  if (report.command === 'send') {
+  if (report.blankRows > 0) lines.push(`  (${s(report.blankRows, 'blank row')} ignored)`);
+  if (report.leftInput > 0) lines.push(`  (${s(report.leftInput, 'row')} of earlier runs kept at the end of the results: their email is no longer in the input)`);
+  if ((report.accessChanged ?? 0) > 0) {
+    lines.push(`Access in the sheet differs from what this tool last granted for ${s(report.accessChanged!, 'person', 'people')}: run with --update to apply it.`);
+  }
+  if (report.command !== 'validate') {
     lines.push(`Requests: ${report.requests} used, ${report.rateLimited} of them answered "rate limited" (429)`);
     const budget = budgetLine(report, now);
     if (budget !== undefined) lines.push(budget);
@@ -108,24 +127,119 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   return lines.join('\n') + '\n';
 }
 
-/** The `--summary-json` document. */
-export function summaryJson(report: RunReport) {
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+/** Who ran, when and how it ended: shared by a run's summary and the summary of a run that could not start. */
+export interface SummaryContext {
+  version: string;
+  runId: string;
+  command: string;
+  startedAt: number;
+  finishedAt: number;
+  baseUrl?: string | undefined;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** The `--summary-json` document; its fields are listed in the README (a test holds the two together). */
+export interface SummaryDocument {
+  schema_version: number;
+  tool: 'brevo-invite';
+  version: string;
+  run_id: string;
+  command: string;
+  started_at: string | null;
+  finished_at: string | null;
+  elapsed_ms: number;
+  exit_code: number;
+  exit_meaning: string;
+  base_url: string | null;
+  stopped_for: string | null;
+  stop_detail: string | null;
+  error: string | null;
+  input: string | null;
+  results: string | null;
+  rows: number;
+  left_input: number;
+  counts: Record<Status, number> | null;
+  actions: Record<string, number> | null;
+  access_changed: number;
+  requests: number;
+  rate_limited: number;
+  work_ms: number;
+  budget: { limit: number | null; remaining: number | null; reset_at: string | null; late_reset_ms: number | null };
+  next_step: string;
+  resume_command: string | null;
+  first_rows: Array<{ line: number; email: string; status: Status; error_code: string | null; error_message: string | null }>;
+}
+
+function header(ctx: SummaryContext, exitCode: number) {
   return {
-    command: report.command,
-    input: report.input,
-    results: report.resultsPath,
-    exit_code: report.exitCode,
+    schema_version: SUMMARY_SCHEMA_VERSION,
+    tool: 'brevo-invite' as const,
+    version: ctx.version,
+    run_id: ctx.runId,
+    command: ctx.command,
+    started_at: iso(ctx.startedAt),
+    finished_at: iso(ctx.finishedAt),
+    elapsed_ms: ctx.finishedAt - ctx.startedAt,
+    exit_code: exitCode,
+    exit_meaning: EXIT_MEANING[exitCode] ?? 'unknown',
+    base_url: ctx.baseUrl ?? null,
+  };
+}
+
+/** The `--summary-json` document of a run. */
+export function summaryJson(report: RunReport, ctx: SummaryContext, commands: NextCommands): SummaryDocument {
+  const resumable = report.counts.deferred + report.counts.failed > 0 && report.command !== 'validate' && report.command !== 'plan';
+  return {
+    ...header(ctx, report.exitCode),
     stopped_for: report.stoppedFor ?? null,
     stop_detail: report.stopDetail ?? null,
+    error: null,
+    input: report.input,
+    results: report.resultsPath,
     rows: report.total,
+    left_input: report.leftInput,
     counts: report.counts,
+    actions: report.actions,
+    access_changed: report.accessChanged ?? 0,
     requests: report.requests,
     rate_limited: report.rateLimited,
-    elapsed_ms: report.elapsedMs,
+    work_ms: report.elapsedMs,
     budget: {
       limit: report.budget?.limit ?? null,
       remaining: report.budget?.remaining ?? null,
-      reset_at: report.budget?.resetAt === undefined ? null : new Date(report.budget.resetAt).toISOString(),
+      reset_at: iso(report.budget?.resetAt),
+      late_reset_ms: report.budget?.marginMs ?? null,
     },
+    next_step: nextStep(report, commands),
+    resume_command: resumable ? commands.resume : null,
+    first_rows: report.problems?.rows ?? [],
+  };
+}
+
+/** The summary of a run that stopped before it could work (a usage error, a held lock, a full disk). */
+export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor: string, message: string, commands: NextCommands): SummaryDocument {
+  const locked = stoppedFor === 'locked';
+  return {
+    ...header(ctx, exitCode),
+    stopped_for: stoppedFor,
+    stop_detail: message,
+    error: message,
+    input: null,
+    results: null,
+    rows: 0,
+    left_input: 0,
+    counts: null,
+    actions: null,
+    access_changed: 0,
+    requests: 0,
+    rate_limited: 0,
+    work_ms: 0,
+    budget: { limit: null, remaining: null, reset_at: null, late_reset_ms: null },
+    next_step: locked ? `another run is writing the same results; this one is tried again by: ${commands.resume}` : message,
+    resume_command: locked || stoppedFor === 'system' ? commands.resume : null,
+    first_rows: [],
   };
 }

@@ -9,6 +9,7 @@ import { FirstSeen } from '../validate/duplicates.js';
 import type { Roles } from '../validate/roles.js';
 import { normalizeEmail } from '../validate/email.js';
 import { createRowValidator, type RowCells } from '../validate/row.js';
+import { encodeCarried } from '../write/columns.js';
 
 export interface PlanOptions extends ReadOptions {
   roles: Roles;
@@ -24,7 +25,7 @@ function cellsOf(fields: readonly string[], header: Header): RowCells {
   };
 }
 
-function invalid(line: number, email: string, extra: string[], code: string, messages: string[]): RowResult {
+function invalid(line: number, email: string, extra: string, code: string, messages: string[]): RowResult {
   return { line, email, status: 'invalid', errorCode: code, errorMessage: `line ${line}: ${messages.join('; ')}`, attempts: 0, granted: '', extra };
 }
 
@@ -36,7 +37,7 @@ export async function openPlan(file: string, options: PlanOptions) {
 
   function planRecord(record: CsvRecord): PlannedRow {
     const { line, fields } = record;
-    const extra = header.carried.map((i) => fields[i] ?? '');
+    const extra = encodeCarried(header.carried.map((i) => fields[i] ?? ''));
     const cells = cellsOf(fields, header);
     if (record.problem !== undefined) {
       return { result: invalid(line, normalizeEmail(cells.email), extra, record.problem.code, [record.problem.message]) };
@@ -63,7 +64,7 @@ export async function openPlan(file: string, options: PlanOptions) {
       };
     }
     return {
-      result: { line, email, status: 'valid', attempts: 0, granted: check.granted, extra },
+      result: { line, email, action: 'invite', status: 'valid', attempts: 0, granted: check.granted, extra },
       invitation: check.invitation,
     };
   }

@@ -2,51 +2,81 @@
  * What a run did, in numbers: the source of the end summary, the `--summary-json` file and the
  * exit code.
  */
-import { STATUSES, type RowResult, type Status } from '../types.js';
+import { ACTION_NAMES, STATUSES, type ActionName, type RowResult, type Status } from '../types.js';
 
-export type StopReason = 'auth' | 'permission' | 'signal' | 'budget' | 'limit' | 'unavailable';
+export type StopReason = 'auth' | 'permission' | 'signal' | 'budget' | 'limit' | 'unavailable' | 'locked' | 'disk';
 
 export const EXIT = {
   ok: 0,
   rowsNeedAttention: 1,
   usage: 2,
   auth: 3,
+  internal: 70,
   deferred: 75,
   interrupted: 130,
+  terminated: 143,
 } as const;
+
+/** What each exit code means, for the summary and the logs. */
+export const EXIT_MEANING: Record<number, string> = {
+  0: 'every row done, skipped or valid',
+  1: 'the run finished, but some rows are invalid, duplicate or failed',
+  2: 'usage or configuration error: nothing was sent',
+  3: 'Brevo refused the API key or its permissions: the rest is deferred',
+  70: 'the system refused (a full disk, a permission) or an internal error',
+  75: 'stopped early with rows deferred: run again with --resume',
+  130: 'interrupted (Ctrl+C), after writing the results',
+  143: 'terminated (SIGTERM), after writing the results',
+};
+
+export type Command = 'validate' | 'send' | 'plan' | 'revoke';
 
 export interface Budget {
   limit?: number | undefined;
   remaining?: number | undefined;
   /** When the current rate-limit window resets (ms since epoch). */
   resetAt?: number | undefined;
+  /** How late the server's resets were seen to run (ms), for the next run. */
+  marginMs?: number | undefined;
 }
 
 export interface RunReport {
-  command: 'validate' | 'send';
+  command: Command;
   input: string;
   resultsPath: string;
+  /** Per status, over the input's rows (rows kept from earlier runs whose email left the input are counted apart). */
   counts: Record<Status, number>;
+  /** Per action: rows for which it was done (or, before sending and in a plan, is planned). */
+  actions: Record<ActionName, number>;
   total: number;
+  /** Rows of earlier runs kept in the file although their email left the input. */
+  leftInput: number;
   blankRows: number;
   requests: number;
   rateLimited: number;
+  /** When the run started (ms since epoch) and how long it worked, not counting the time at the prompt. */
+  startedAt: number;
   elapsedMs: number;
   budget?: Budget | undefined;
   stoppedFor?: StopReason | undefined;
-  /** What went wrong, in words, when the run stopped because Brevo could not be reached. */
+  /** What went wrong, in words, when the run stopped for a reason the summary should explain. */
   stopDetail?: string | undefined;
+  /** The signal that stopped the run, for the exit code (130 or 143). */
+  interruptedBy?: 'SIGINT' | 'SIGTERM' | undefined;
   exitCode: number;
   /** Things about the input the person should know (e.g. bytes that were not UTF-8). */
   notices?: string[] | undefined;
   /** The first rows that need attention (invalid, duplicate, failed), for the summary. */
   problems?: Problems | undefined;
+  /** People whose sheet access differs from what this tool last granted them (sent only with --update). */
+  accessChanged?: number | undefined;
 }
 
 /** The first few rows that need attention, as one line each, and how many more there are. */
 export class Problems {
   static readonly SHOWN = 5;
   readonly lines: string[] = [];
+  readonly rows: Array<{ line: number; email: string; status: Status; error_code: string | null; error_message: string | null }> = [];
   more = 0;
 
   add(row: RowResult): void {
@@ -57,6 +87,7 @@ export class Problems {
     }
     const message = row.errorMessage ?? row.errorCode ?? row.status;
     this.lines.push(message.startsWith('line ') ? message : `line ${row.line}: ${row.status}: ${message}`);
+    this.rows.push({ line: row.line, email: row.email, status: row.status, error_code: row.errorCode ?? null, error_message: row.errorMessage ?? null });
   }
 
   static of(rows: Iterable<RowResult>): Problems {
@@ -72,9 +103,16 @@ export function countStatuses(rows: Iterable<Pick<RowResult, 'status'>>): Record
   return counts;
 }
 
-export function exitCodeFor(counts: Record<Status, number>, stoppedFor?: StopReason): number {
+export function countActions(rows: Iterable<Pick<RowResult, 'action'>>): Record<ActionName, number> {
+  const counts = Object.fromEntries(ACTION_NAMES.map((a) => [a, 0])) as Record<ActionName, number>;
+  for (const r of rows) if (r.action !== undefined) counts[r.action]++;
+  return counts;
+}
+
+export function exitCodeFor(counts: Record<Status, number>, stoppedFor?: StopReason, signal?: 'SIGINT' | 'SIGTERM'): number {
   if (stoppedFor === 'auth' || stoppedFor === 'permission') return EXIT.auth;
-  if (stoppedFor === 'signal') return EXIT.interrupted;
+  if (stoppedFor === 'signal') return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (stoppedFor === 'disk') return EXIT.internal;
   if (counts.deferred > 0) return EXIT.deferred;
   if (counts.invalid + counts.duplicate + counts.failed > 0) return EXIT.rowsNeedAttention;
   return EXIT.ok;

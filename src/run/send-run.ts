@@ -1,227 +1,360 @@
 /**
- * `brevo-invite send`: the whole run. Offline first (read and validate every row, fold in an
- * earlier run's results when resuming), then one list call (which proves the key, skips existing
- * users and settles rows left in flight), then the invitations, with the results file kept
- * current all along.
+ * `brevo-invite send`: the whole run, as a sequence of named steps. Offline first (read and
+ * validate every row, fold in an earlier run's results when resuming), then one list call (which
+ * proves the key, finds who is already in the account and settles requests an earlier run left
+ * without an answer), then a planned action per row, the question, and the requests, with the
+ * results file and the journal kept current all along.
  */
 import { once } from 'node:events';
-import type { Logger } from 'pino';
-import { AppError } from '../errors.js';
-import type { Clock } from '../clock.js';
+import { AppError, describeError } from '../errors.js';
+import { deferredRow, RunControl } from '../send/control.js';
 import { Gate } from '../send/gate.js';
 import { DEFAULT_RETRY } from '../send/retry.js';
-import { RunControl, deferredRow } from '../send/control.js';
-import { fetchUsers, sendAll, type Api, type SendJob, type SenderDeps } from '../send/sender.js';
-import type { UserState } from '../send/users.js';
-import type { RowResult } from '../types.js';
+import { fetchUsers, sendAll, type ListResult, type SendJob, type SenderDeps } from '../send/sender.js';
+import { ACTIONS } from '../send/actions.js';
+import type { Users } from '../send/users.js';
+import { DONE_STATUSES, type RowResult } from '../types.js';
+import { normalizeEmail } from '../validate/email.js';
 import { checkReplaceable } from '../write/existing.js';
-import { Journal, journalPath, readJournal, removeJournal } from '../write/journal.js';
+import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
 import { acquireLock, type Lock } from '../write/lock.js';
 import { readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
+import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
-import { countStatuses, exitCodeFor, Problems, type RunReport, type StopReason } from './report.js';
-import { applyUsers, deferPastLimit, foldPrevious, notYetSent, pending, type Slot } from './slots.js';
+import { planSend, type PlanNotes } from './planner.js';
+import type { RunDeps, SendPlan } from './ports.js';
+import { countActions, countStatuses, exitCodeFor, Problems, type Command, type RunReport, type StopReason } from './report.js';
+import { setupMessage } from './setup.js';
+import { deferPastLimit, foldEarlier, notYetSent, toSend, type Slot } from './slots.js';
+
+export type { InterruptHandlers, ProgressSink, RunDeps, SendPlan } from './ports.js';
 
 export interface SendRunOptions extends PlanOptions {
   file: string;
   resultsPath: string;
+  /** For messages about set-up mistakes. */
+  baseUrl: string;
+  runId: string;
   concurrency: number;
   ratePerSecond: number;
   maxRetries: number;
   maxWaitMs: number;
+  /** How long after a request started Brevo's list is trusted to say it was not processed. */
+  settleAfterMs: number;
   limit?: number | undefined;
   resume: boolean;
   skipExisting: boolean;
+  update: boolean;
+  resendPending: boolean;
+  /** What an earlier run's summary knew of the budget: an empty window until `resetAt`. */
+  knownBudget?: { resetAt?: number | undefined; marginMs?: number | undefined } | undefined;
   /** Replace an earlier send's results without --resume (the demo's own file, on a fresh simulator). */
   replaceResults?: boolean | undefined;
 }
 
-/** What the run is about to do, for the confirmation prompt and the progress display. */
-export interface SendPlan {
-  toInvite: number;
-  invalid: number;
-  duplicate: number;
-  existing: number;
-  alreadyDone: number;
-  deferredByLimit: number;
-  budget: Gate['budget'];
-  concurrency: number;
-}
-
-export interface ProgressSink {
-  start(plan: SendPlan, gate: Gate): void;
-  rowDone(result: RowResult): void;
-  stop(): void;
-}
-
-/** What to do on Ctrl+C / SIGTERM: the first stops gently, a second flushes and exits at once. */
-export interface InterruptHandlers {
-  stop: () => void;
-  flushNow: () => void;
-  /** Printed at the first signal. */
-  notice?: string;
-  /** Printed before exiting at the second. */
-  flushedNotice?: string;
-}
-
-export interface SendRunDeps {
-  api: Api;
-  clock: Clock;
-  random: () => number;
-  log: Logger;
-  /** Asked before anything is sent; false cancels the run. Absent: nobody is asked. */
-  confirm?: ((plan: SendPlan) => Promise<boolean>) | undefined;
-  progress?: ProgressSink | undefined;
-  /** Registers what to do on SIGINT/SIGTERM (first: stop gently) and on a second one (flush now). */
-  onInterrupt?: ((handlers: InterruptHandlers) => () => void) | undefined;
-}
-
-export async function sendRun(options: SendRunOptions, deps: SendRunDeps): Promise<RunReport> {
-  const started = deps.clock.now();
-  const lock = acquireLock(options.resultsPath);
+export async function sendRun(options: SendRunOptions, deps: RunDeps): Promise<RunReport> {
+  const lock = acquireLock(options.resultsPath, {
+    runId: options.runId,
+    onTakeover: (why) => deps.log.warn({ lock: `${options.resultsPath}.lock`, why }, `took over a stale lock: ${why}`),
+    onLost: () => run.lost(),
+  });
+  const run = new SendRun(options, deps, lock);
   try {
-    return await run(options, deps, started, lock);
+    return await run.execute();
   } finally {
     lock.release();
   }
 }
 
-async function run(options: SendRunOptions, deps: SendRunDeps, started: number, lock: Lock): Promise<RunReport> {
-  const { clock, log } = deps;
-  if (!options.resume) await checkReplaceable(options.resultsPath, 'send', options.replaceResults === true);
+class SendRun {
+  readonly #o: SendRunOptions;
+  readonly #d: RunDeps;
+  readonly #lock: Lock;
+  readonly #started: number;
+  readonly #gate: Gate;
+  readonly #control: RunControl;
+  #slots: Slot[] = [];
+  #orphans: RowResult[] = [];
+  #carriedNames: string[] = [];
+  #blankRows = 0;
+  #notices: string[] = [];
+  #journalEntries = new Map<string, JournalEntry>();
+  #notes: PlanNotes = { accessChanged: 0 };
+  #promptMs = 0;
+  #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  /** --limit left rows for a later run (the run itself goes on with the rest). */
+  #limited = false;
+  #live: LiveResults | undefined;
+  #journal: Journal | undefined;
 
-  // 1. Offline: every row validated before the first request.
-  const plan = await openPlan(options.file, options);
-  const slots: Slot[] = [];
-  for await (const batch of plan.batches) for (const p of batch) slots.push({ row: p.result, invitation: p.invitation });
+  constructor(options: SendRunOptions, deps: RunDeps, lock: Lock) {
+    this.#o = options;
+    this.#d = deps;
+    this.#lock = lock;
+    this.#started = deps.clock.now();
+    this.#gate = new Gate(deps.clock, { ratePerSecond: options.ratePerSecond, maxWaitMs: options.maxWaitMs, known: options.knownBudget });
+    this.#control = new RunControl(this.#gate);
+  }
 
-  // 2. Resume: finished rows are kept; rows in flight when the last run died are marked.
-  const previous = options.resume ? await readPrevious(options.resultsPath) : undefined;
-  const inFlight = options.resume ? readJournal(journalPath(options.resultsPath)) : new Set<string>();
-  if (options.resume && previous === undefined) log.info({ resultsPath: options.resultsPath }, 'no earlier results file: starting a fresh run');
-  // Rows of the earlier run whose email left the spreadsheet: kept, at the end, so nothing is lost.
-  const orphans = options.resume ? foldPrevious(slots, previous ?? new Map(), inFlight, plan.carriedNames) : [];
+  /** Another run took the lock over (this one was stopped for longer than the stale age). */
+  lost(): void {
+    this.#d.log.error({ lock: this.#lock.path }, 'another run took over the lock of this results file: stopping');
+    this.#control.stop('locked');
+  }
 
-  /** Every results row: the input's, in input order, then the earlier run's rows that left the input. */
-  const allRows = () => [...slots.map((s) => s.row), ...orphans];
+  async execute(): Promise<RunReport> {
+    for (const leftover of removeLeftoverTemps(this.#o.resultsPath)) this.#d.log.info({ file: leftover }, 'removed a temporary file left by a run that was killed');
+    if (!this.#o.resume) await checkReplaceable(this.#o.resultsPath, 'send', this.#o.replaceResults === true);
+    const stopListening = this.#listenForSignals();
+    try {
+      await this.#readInput();
+      await this.#foldEarlierRun();
+      const list = await this.#listUsers();
+      if (list !== undefined && !list.ok) return await this.#stopBeforeSending(list);
+      this.#planActions(list?.users);
+      if (!(await this.#confirm())) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
+      await this.#send();
+      return this.#report(this.#control.stoppedFor ?? (this.#limited ? 'limit' : undefined));
+    } finally {
+      stopListening?.();
+    }
+  }
 
-  const gate = new Gate(clock, { ratePerSecond: options.ratePerSecond, maxWaitMs: options.maxWaitMs });
-  const control = new RunControl(gate);
-  const senderDeps: SenderDeps = {
-    api: deps.api,
-    gate,
-    clock,
-    random: deps.random,
-    policy: { ...DEFAULT_RETRY, maxRetries: options.maxRetries },
-    concurrency: options.concurrency,
-  };
-  // From here on, Ctrl+C stops gently: nothing new starts, the results are written.
-  let live: LiveResults | undefined;
-  let journal: Journal | undefined;
-  const stopListening = deps.onInterrupt?.({
-    notice: 'finishing the requests in flight, then writing the results (press Ctrl+C again to stop at once)',
-    flushedNotice: 'Stopped at once; every finished row is in the results file. Run again with --resume.',
-    stop: () => {
-      deps.progress?.stop();
-      control.stop('signal');
-    },
-    flushNow: () => {
-      live?.closeNow();
-      journal?.close();
-      lock.release();
-    },
-  });
-  try {
-    const report = (stoppedFor?: StopReason): RunReport => {
-      const rows = allRows();
-      const counts = countStatuses(rows);
-      return {
-        command: 'send',
-        input: options.file,
-        resultsPath: options.resultsPath,
-        counts,
-        total: rows.length,
-        blankRows: plan.source.blankRows,
-        requests: control.totals.requests,
-        rateLimited: control.totals.rateLimited,
-        elapsedMs: clock.now() - started,
-        budget: { ...gate.budget, resetAt: control.resetAt ?? gate.budget.resetAt },
-        stoppedFor,
-        stopDetail: stoppedFor === 'unavailable' ? control.listProblem : undefined,
-        exitCode: exitCodeFor(counts, stoppedFor),
-        problems: Problems.of(rows),
-        notices: plan.source.notice === undefined ? [] : [plan.source.notice],
-      };
-    };
+  #listenForSignals() {
+    return this.#d.onInterrupt?.({
+      notice: 'finishing the requests in flight, then writing the results (press Ctrl+C again to stop at once)',
+      flushedNotice: 'Stopped at once; every finished row is in the results file. Run again with --resume.',
+      stop: (signal) => {
+        this.#interruptedBy = signal;
+        this.#d.progress?.stop();
+        this.#control.stop('signal');
+      },
+      flushNow: () => {
+        this.#live?.closeNow();
+        this.#journal?.close();
+        this.#lock.release();
+      },
+    });
+  }
 
-    // 3. One list call: proves the key, finds existing users, settles rows left in flight.
-    const needList = pending(slots).length > 0 && (options.skipExisting || pending(slots).some((s) => s.unsettled === true));
-    let users: Map<string, UserState> | undefined;
-    if (needList) {
-      users = await fetchUsers(senderDeps, control);
-      if (users === undefined) {
-        const reason = control.stoppedFor ?? 'unavailable';
-        for (const s of pending(slots)) {
-          // A row still to be checked stays marked, so that the next --resume checks it before sending.
-          const extra = s.unsettled === true ? { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' } : {};
-          [s.row, s.invitation] = [deferredRow(s.row, reason, s.row.attempts, extra), undefined];
-        }
-        await writeResults(options.resultsPath, plan.carriedNames, [allRows()]);
-        return report(reason);
+  /** 1. Offline: every row read and validated before the first request. */
+  async #readInput(): Promise<void> {
+    const plan = await openPlan(this.#o.file, this.#o);
+    for await (const batch of plan.batches) {
+      for (const p of batch) this.#slots.push({ row: p.result, invitation: p.invitation, email: p.invitation?.email });
+    }
+    this.#carriedNames = plan.carriedNames;
+    this.#blankRows = plan.source.blankRows;
+    if (plan.source.notice !== undefined) this.#notices.push(plan.source.notice);
+  }
+
+  /** 2. Resume: what the earlier run left for each email, and the requests it left without an answer. */
+  async #foldEarlierRun(): Promise<void> {
+    if (!this.#o.resume) return;
+    const emails = new Set(this.#slots.flatMap((s) => (s.email === undefined ? [] : [s.email])));
+    const earlier = await readPrevious(this.#o.resultsPath, (email) => emails.has(email));
+    if (earlier === undefined) this.#d.log.info({ resultsPath: this.#o.resultsPath }, 'no earlier results file: starting a fresh run');
+    this.#notices.push(...(earlier?.notices ?? []));
+    this.#journalEntries = readJournal(journalPath(this.#o.resultsPath));
+    this.#orphans = foldEarlier(this.#slots, earlier, this.#journalEntries, this.#carriedNames);
+  }
+
+  /** 3. One list call: proves the key, finds who is in the account, settles what was left in flight. */
+  async #listUsers(): Promise<ListResult | undefined> {
+    const valid = this.#slots.some((s) => s.email !== undefined);
+    const inFlight = this.#slots.some((s) => s.inFlight !== undefined);
+    const needed = this.#o.skipExisting || this.#o.update || this.#o.resendPending || inFlight;
+    if (!valid || !needed) return undefined;
+    this.#d.progress?.waiting?.(`asking Brevo (${this.#o.baseUrl}) for the account's users`, this.#gate);
+    try {
+      return await fetchUsers(this.#senderDeps(), this.#control, { firstCall: true });
+    } finally {
+      this.#d.progress?.stop();
+    }
+  }
+
+  /** The list could not be had: a set-up mistake is said as one; otherwise every row waits for the next run. */
+  async #stopBeforeSending(list: Exclude<ListResult, { ok: true }>): Promise<RunReport> {
+    if (list.problem === 'setup') throw new AppError('config', setupMessage(list.setup, list.detail, this.#o.baseUrl));
+    const reason = this.#control.stoppedFor ?? 'unavailable';
+    if (list.problem === 'unavailable') this.#control.detail = list.detail;
+    for (const s of this.#slots) {
+      if (s.email === undefined || s.row.status !== 'valid') continue;
+      // A row still to be checked stays marked, so that the next --resume checks it before sending.
+      const unknown = s.inFlight === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' };
+      s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
+    }
+    await writeResults(this.#o.resultsPath, this.#carriedNames, [this.#allRows()]);
+    return this.#report(reason);
+  }
+
+  /** 4. An action per row (or none), then --limit. */
+  #planActions(users: Users | undefined): void {
+    const listedAt = this.#d.clock.now();
+    this.#notes = planSend(this.#slots, users, { listed: users !== undefined && this.#o.skipExisting, update: this.#o.update, resendPending: this.#o.resendPending }, listedAt, this.#o.settleAfterMs);
+    if (users !== undefined) this.#confirmOrphans(users, listedAt);
+    this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;
+    for (const s of this.#slots) if (s.action === undefined) this.#logRow(s.row);
+    this.#d.log.info({ plan: { ...this.#sendPlan(), budget: undefined, problems: undefined }, budget: this.#gate.budget }, 'plan');
+  }
+
+  /** Rows that left the input with a request of unknown outcome: the list may tell that it went through. */
+  #confirmOrphans(users: Users, listedAt: number): void {
+    this.#orphans = this.#orphans.map((row) => {
+      if (row.errorCode !== 'outcome_unknown') return row;
+      const spec = ACTIONS[row.action ?? 'invite'];
+      if (spec.whenUnsure !== 'settle' || !spec.tookEffect(users.get(normalizeEmail(row.email)))) return row;
+      return { ...row, status: spec.done, errorCode: undefined, finishedAt: new Date(listedAt).toISOString(), errorMessage: `${row.errorMessage ?? ''}; ${spec.confirmed}` };
+    });
+  }
+
+  /** 5. The question at a terminal; the time spent there is not the run's. */
+  async #confirm(): Promise<boolean> {
+    const plan = this.#sendPlan();
+    if (plan.toSend === 0 || this.#d.confirm === undefined) return true;
+    const asked = this.#d.clock.now();
+    const yes = await Promise.race([this.#d.confirm(plan), once(this.#control.signal, 'abort').then(() => false)]);
+    this.#promptMs = this.#d.clock.now() - asked;
+    return yes || this.#control.stoppedFor !== undefined;
+  }
+
+  /** 6. The requests, with the results file and the journal kept current. */
+  async #send(): Promise<void> {
+    const sending = toSend(this.#slots);
+    const journal = new Journal(journalPath(this.#o.resultsPath), this.#carriedJournal());
+    this.#journal = journal;
+    this.#live = await LiveResults.start(this.#o.resultsPath, this.#carriedNames, [...this.#slots.map((s) => (s.action === undefined ? s.row : notYetSent(s.row))), ...this.#orphans], (err) =>
+      this.#control.stop('disk', { detail: `the results file could not be written: ${describeError(err)}` }),
+    );
+    if (sending.length > 0) {
+      const live = this.#live;
+      this.#d.progress?.start(this.#sendPlan(), this.#gate);
+      try {
+        const results = await sendAll(sending.map(jobOf), {
+          ...this.#senderDeps(),
+          beforeSend: (job) => journal.intent({ email: job.target.email, action: job.action, line: job.row.line, at: this.#d.clock.now() }),
+          onRowDone: (result) => {
+            if (result.status !== 'deferred' || result.attempts > 0) live.append(result);
+            this.#d.progress?.rowDone(result);
+            this.#logRow(result);
+          },
+        }, this.#control);
+        sending.forEach((s, j) => (s.row = results[j]!));
+      } finally {
+        this.#d.progress?.stop();
       }
     }
-    applyUsers(slots, users, options.skipExisting, new Date(clock.now()).toISOString());
-    const deferredByLimit = deferPastLimit(slots, options.limit);
-
-    const sendPlan: SendPlan = {
-      toInvite: pending(slots).length,
-      invalid: slots.filter((s) => s.row.status === 'invalid').length,
-      duplicate: slots.filter((s) => s.row.status === 'duplicate').length,
-      existing: slots.filter((s) => s.row.status === 'skipped').length,
-      alreadyDone: slots.filter((s) => s.row.status === 'invited').length,
-      deferredByLimit,
-      budget: gate.budget,
-      concurrency: options.concurrency,
-    };
-    log.info({ plan: { ...sendPlan, budget: undefined }, budget: gate.budget }, 'plan');
-    if (sendPlan.toInvite > 0 && deps.confirm !== undefined) {
-      const yes = await Promise.race([deps.confirm(sendPlan), once(control.signal, 'abort').then(() => false)]);
-      if (!yes && control.stoppedFor === undefined) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
-    }
-
-    // 4. Send, keeping the results file current.
-    const sending = pending(slots);
-    const jobs: SendJob[] = sending.map((s) => ({ row: { ...s.row, status: 'deferred' }, invitation: s.invitation!, answerLost: s.unsettled }));
-    live = await LiveResults.start(
-      options.resultsPath,
-      plan.carriedNames,
-      [...slots.map((s) => (s.invitation === undefined ? s.row : notYetSent(s.row))), ...orphans],
-    );
-    const openJournal = new Journal(journalPath(options.resultsPath));
-    journal = openJournal;
-    const liveResults = live;
-    deps.progress?.start(sendPlan, gate);
-    try {
-      const results = await sendAll(jobs, {
-        ...senderDeps,
-        beforeSend: (job) => openJournal.intent(job.row.line, job.invitation.email),
-        onRowDone: (result) => {
-          if (result.status !== 'deferred' || result.attempts > 0) liveResults.append(result);
-          deps.progress?.rowDone(result);
-          log.info({ line: result.line, email: result.email, status: result.status, error_code: result.errorCode, attempts: result.attempts }, 'row finished');
-        },
-      }, control);
-      sending.forEach((s, j) => (s.row = results[j]!));
-    } finally {
-      deps.progress?.stop();
-    }
-    await live.finish(allRows());
-    openJournal.close();
-    removeJournal(journalPath(options.resultsPath));
-    return report(control.stoppedFor);
-  } finally {
-    stopListening?.();
+    await this.#finish(journal);
   }
+
+  /** The final rewrite in input order; the journal keeps only what is still unknown. */
+  async #finish(journal: Journal): Promise<void> {
+    journal.close();
+    try {
+      await this.#live!.finish(this.#allRows());
+    } catch (err) {
+      throw new AppError(
+        'system',
+        `could not write the results file ${this.#o.resultsPath} (${describeError(err)}). It still holds every row recorded before this, and the journal ${journal.path} lists every request that was sent: free some space, then run again with --resume, which checks those requests against Brevo before sending anything again`,
+        { cause: err },
+      );
+    }
+    const unknown = this.#allRows().filter((r) => r.errorCode === 'outcome_unknown');
+    const at = (r: RowResult) => this.#journalEntries.get(r.email.toLowerCase())?.at ?? this.#d.clock.now();
+    settleJournal(journal.path, unknown.map((r) => ({ email: r.email.toLowerCase(), action: r.action ?? 'invite', line: r.line, at: at(r) })));
+  }
+
+  /** Journal lines of requests still waiting to be settled, carried into the new journal. */
+  #carriedJournal(): JournalEntry[] {
+    const waiting = new Set([...this.#slots.filter((s) => s.settleFirst !== undefined).map((s) => s.email!), ...this.#orphans.filter((r) => r.errorCode === 'outcome_unknown').map((r) => r.email.toLowerCase())]);
+    return [...this.#journalEntries.values()].filter((e) => waiting.has(e.email));
+  }
+
+  #senderDeps(): SenderDeps {
+    const { api, clock, random, log } = this.#d;
+    return {
+      api,
+      gate: this.#gate,
+      clock,
+      random,
+      policy: { ...DEFAULT_RETRY, maxRetries: this.#o.maxRetries },
+      concurrency: this.#o.concurrency,
+      settleAfterMs: this.#o.settleAfterMs,
+      maxWaitMs: this.#o.maxWaitMs,
+      onRequest: (info) => {
+        this.#d.progress?.request?.(info);
+        log.debug({ request: info.action, ...(info.email === undefined ? {} : this.#email(info.email)), status: info.status, error: info.error, duration_ms: info.durationMs === undefined ? undefined : Math.round(info.durationMs) }, 'request');
+      },
+      onRetry: (job, why, delayMs) => log.warn({ line: job.row.line, ...this.#email(job.target.email), action: job.action, why, retry_in_ms: delayMs }, `retrying: ${why}`),
+      onSettleWait: (until, rows) => this.#d.progress?.settling?.(until, rows),
+    };
+  }
+
+  #email(email: string): Record<string, string> {
+    return this.#d.logEmail?.(email) ?? { email };
+  }
+
+  /** One line per row, whatever its status; problems at warn or error. */
+  #logRow(row: RowResult): void {
+    const level = row.status === 'failed' ? 'error' : row.status === 'invalid' || row.status === 'duplicate' || row.status === 'deferred' ? 'warn' : 'info';
+    this.#d.log[level]({ line: row.line, ...this.#email(row.email), action: row.action, status: row.status, error_code: row.errorCode, error_message: row.errorMessage, attempts: row.attempts }, 'row finished');
+  }
+
+  #allRows(): RowResult[] {
+    return [...this.#slots.map((s) => s.row), ...this.#orphans];
+  }
+
+  #sendPlan(): SendPlan {
+    const rows = this.#slots.map((s) => s.row);
+    const planned = toSend(this.#slots);
+    return {
+      command: 'send',
+      actions: countActions(planned.map((s) => ({ action: s.action }))),
+      toSend: planned.length,
+      existing: rows.filter((r) => r.status === 'skipped').length,
+      alreadyDone: rows.filter((r) => DONE_STATUSES.has(r.status) || (r.status === 'failed' && r.action !== undefined)).length,
+      invalid: rows.filter((r) => r.status === 'invalid').length,
+      duplicate: rows.filter((r) => r.status === 'duplicate').length,
+      deferredByLimit: rows.filter((r) => r.status === 'deferred' && r.errorCode === 'limit').length,
+      accessChanged: this.#notes.accessChanged,
+      removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
+      problems: Problems.of(rows),
+      budget: this.#gate.budget,
+      concurrency: this.#o.concurrency,
+    };
+  }
+
+  #report(stoppedFor: StopReason | undefined, command: Command = 'send'): RunReport {
+    const rows = this.#slots.map((s) => s.row);
+    const counts = countStatuses(rows);
+    const now = this.#d.clock.now();
+    return {
+      command,
+      input: this.#o.file,
+      resultsPath: this.#o.resultsPath,
+      counts,
+      actions: countActions(rows),
+      total: rows.length,
+      leftInput: this.#orphans.length,
+      blankRows: this.#blankRows,
+      requests: this.#control.totals.requests,
+      rateLimited: this.#control.totals.rateLimited,
+      startedAt: this.#started,
+      elapsedMs: now - this.#started - this.#promptMs,
+      budget: { ...this.#gate.budget, resetAt: this.#control.resetAt ?? this.#gate.budget.resetAt },
+      stoppedFor,
+      stopDetail: this.#control.detail,
+      interruptedBy: this.#interruptedBy,
+      exitCode: exitCodeFor(counts, stoppedFor, this.#interruptedBy),
+      problems: Problems.of(rows),
+      notices: this.#notices,
+      accessChanged: this.#notes.accessChanged,
+    };
+  }
+}
+
+function jobOf(s: Slot): SendJob {
+  return { row: { ...s.row, status: 'deferred', action: s.action }, action: s.action!, target: { email: s.email!, invitation: s.invitation }, sentAt: s.settleFirst };
 }

@@ -1,93 +1,106 @@
 /**
- * The rows of a send between validation and the first invitation: an earlier run's results folded
- * in (--resume), the invited-users list applied, --limit applied. Pure: rows in, rows out.
+ * The rows of a run between validation and the first request: one Slot per input row, with what
+ * an earlier run left for its email (--resume), then the action the planner chose. Pure: rows in,
+ * rows out.
  */
+import type { ActionName, Invitation, RowResult } from '../types.js';
+import { DONE_STATUSES } from '../types.js';
 import { deferredRow } from '../send/control.js';
-import type { UserState } from '../send/users.js';
-import type { Invitation, RowResult } from '../types.js';
-import { normalizeEmail } from '../validate/email.js';
-import { RESULT_COLUMNS, resultHeader } from '../write/columns.js';
-import { isFinal, type PreviousRow } from '../write/previous.js';
+import { carriedHeader, encodeCarried } from '../write/columns.js';
+import type { JournalEntry } from '../write/journal.js';
+import { isRetryableFailure, type EarlierRun, type PreviousRow } from '../write/previous.js';
 
-/** One input row: its result so far, and its invitation while it is still to be sent. */
-export interface Slot {
-  row: RowResult;
-  invitation?: Invitation | undefined;
-  /** Its request may have reached Brevo in an earlier run without an answer being recorded. */
-  unsettled?: boolean;
+/** A request of an earlier run that got no answer: what it was and when it started. */
+export interface InFlight {
+  action: ActionName;
+  sentAt: number;
 }
 
-export const pending = (slots: readonly Slot[]): Slot[] => slots.filter((s) => s.invitation !== undefined);
+/** One input row: its result so far, and what is known and planned for it. */
+export interface Slot {
+  row: RowResult;
+  /** What the row grants, while it is valid (send). */
+  invitation?: Invitation | undefined;
+  /** The email the row is about, while it is valid (every command). */
+  email?: string | undefined;
+  /** The earlier run's row for this email (--resume). */
+  earlier?: PreviousRow | undefined;
+  /** A request of an earlier run for this email that got no answer. */
+  inFlight?: InFlight | undefined;
+  /** The request planned for this run; with `settleFirst`, it waits for the list before being sent. */
+  action?: ActionName | undefined;
+  settleFirst?: number | undefined;
+}
 
-function keepPrevious(current: RowResult, previous: PreviousRow): RowResult {
-  const { extraByName: _, ...kept } = previous;
+export const toSend = (slots: readonly Slot[]): Slot[] => slots.filter((s) => s.action !== undefined);
+export const undecided = (slots: readonly Slot[]): Slot[] => slots.filter((s) => s.email !== undefined && s.action === undefined && s.row.status === 'valid');
+
+/** Whether an earlier row holds an outcome worth keeping as it is: Brevo did it, or refused it for good. */
+export function holdsOutcome(row: Pick<RowResult, 'status' | 'errorCode' | 'httpStatus'>): boolean {
+  return DONE_STATUSES.has(row.status) || (row.status === 'failed' && !isRetryableFailure(row));
+}
+
+/** The earlier row, kept as it was, at the current line and with the current input's cells. */
+export function keepEarlier(current: RowResult, earlier: PreviousRow): RowResult {
+  const { cellsByName: _, ...kept } = earlier;
   return { ...kept, line: current.line, extra: current.extra };
 }
 
+const LEFT_INPUT = 'no longer in the input file';
+
 /**
- * Resume: finished rows of the earlier run are kept as they were (matched by email); rows that were
- * in flight when it died are marked to be checked first. Returns the earlier rows whose email has
- * left the spreadsheet, to be kept at the end of the file so nothing is lost.
+ * --resume: attaches to each valid row what the earlier run left for its email (its row, and a
+ * request in flight per the journal or an `outcome_unknown` row). Returns every earlier row whose
+ * email has left the input, whatever its status (a request Brevo may have processed must not
+ * vanish): they are kept after the input's rows, marked as such, with an empty line.
  */
-export function foldPrevious(slots: readonly Slot[], previous: ReadonlyMap<string, PreviousRow>, inFlight: ReadonlySet<string>, carriedNames: readonly string[]): RowResult[] {
-  const seen = new Set<string>();
+export function foldEarlier(slots: readonly Slot[], earlier: EarlierRun | undefined, journal: ReadonlyMap<string, JournalEntry>, carriedNames: readonly string[]): RowResult[] {
+  const rows = earlier?.rows ?? new Map<string, PreviousRow>();
+  const inInput = new Set<string>();
   for (const slot of slots) {
-    if (slot.invitation === undefined) continue;
-    const email = slot.invitation.email;
-    seen.add(email);
-    const before = previous.get(email);
-    // A refused row is kept as it was, unless the access asked for has changed since (it was fixed).
-    const fixed = before?.status === 'failed' && before.granted !== slot.row.granted;
-    if (before !== undefined && isFinal(before) && !fixed) {
-      slot.row = keepPrevious(slot.row, before);
-      slot.invitation = undefined;
-    } else if (inFlight.has(email) || before?.errorCode === 'outcome_unknown') {
-      slot.unsettled = true;
-    }
+    if (slot.email === undefined) continue;
+    inInput.add(slot.email);
+    const before = rows.get(slot.email);
+    slot.earlier = before;
+    slot.inFlight = inFlightOf(before, journal.get(slot.email));
   }
-  const outputNames = resultHeader(carriedNames).slice(RESULT_COLUMNS.length);
-  return [...previous.values()]
-    .filter((p) => isFinal(p) && !seen.has(normalizeEmail(p.email)))
-    .sort((a, b) => a.line - b.line)
-    .map((p) => ({ ...keepPrevious(p, p), extra: outputNames.map((n) => p.extraByName[n] ?? '') }));
+  const names = carriedHeader(carriedNames);
+  const orphans: RowResult[] = [];
+  for (const [email, p] of rows) {
+    if (inInput.has(email)) continue;
+    const { cellsByName, ...row } = p;
+    const note = row.line > 0 && !(row.errorMessage ?? '').startsWith(LEFT_INPUT) ? `${LEFT_INPUT} (it was on line ${row.line}); kept from an earlier run` : undefined;
+    orphans.push({
+      ...row,
+      line: 0,
+      errorMessage: note === undefined ? row.errorMessage : row.errorMessage === undefined ? note : `${note}: ${row.errorMessage}`,
+      extra: encodeCarried(names.map((n) => cellsByName?.get(n) ?? '')),
+    });
+  }
+  return orphans;
 }
 
-/** The list's verdict: rows left in flight that Brevo has are invited; existing users are skipped. */
-export function applyUsers(slots: readonly Slot[], users: ReadonlyMap<string, UserState> | undefined, skipExisting: boolean, finishedAt: string): void {
-  for (const s of pending(slots)) {
-    const state = users?.get(s.invitation!.email);
-    if (s.unsettled === true) {
-      if (state !== undefined) {
-        s.row = { ...s.row, status: 'invited', attempts: Math.max(1, s.row.attempts), finishedAt, errorCode: undefined, httpStatus: undefined, errorMessage: "the answer was lost when the earlier run stopped; confirmed from Brevo's invited-users list" };
-        s.invitation = undefined;
-      }
-      continue;
-    }
-    if (state !== undefined && skipExisting) {
-      s.row = {
-        ...s.row,
-        status: 'skipped',
-        errorCode: state === 'active' ? 'already_active' : 'already_pending',
-        errorMessage: state === 'active' ? 'already a user of the account: not sent' : 'already invited, the invitation is not yet accepted: not sent',
-        finishedAt,
-      };
-      s.invitation = undefined;
-    }
-  }
+/** A request of the earlier run whose outcome is not known: in the journal, or marked so in the results. */
+function inFlightOf(before: PreviousRow | undefined, entry: JournalEntry | undefined): InFlight | undefined {
+  if (before !== undefined && holdsOutcome(before) && before.errorCode !== 'outcome_unknown') return undefined;
+  if (entry !== undefined) return { action: entry.action, sentAt: entry.at };
+  if (before?.errorCode === 'outcome_unknown') return { action: before.action ?? 'invite', sentAt: 0 };
+  return undefined;
 }
 
-/** --limit: the rows past it are deferred to the next run. Returns how many. */
+/** --limit: the requests past it are deferred to the next run. Returns how many. */
 export function deferPastLimit(slots: readonly Slot[], limit: number | undefined): number {
   if (limit === undefined) return 0;
-  const past = pending(slots).slice(limit);
+  // Rows that only wait for the list (an earlier request without an answer) cost no request of their own.
+  const past = toSend(slots).filter((s) => s.settleFirst === undefined).slice(limit);
   for (const s of past) {
-    s.row = deferredRow(s.row, 'limit');
-    s.invitation = undefined;
+    s.row = deferredRow({ ...s.row, action: s.action }, 'limit');
+    s.action = undefined;
   }
   return past.length;
 }
 
 /** How a row still to send reads in the file while the run goes (and after a crash). */
 export function notYetSent(row: RowResult): RowResult {
-  return { ...row, status: 'deferred', errorCode: 'not_yet_sent', errorMessage: 'not sent yet: the run was going when this was written; brevo-invite send --resume continues it' };
+  return { ...row, status: 'deferred', errorCode: 'not_yet_sent', errorMessage: 'not sent yet: the run was going when this was written; brevo-invite --resume continues it' };
 }

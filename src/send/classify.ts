@@ -1,11 +1,13 @@
 /**
- * What an answer from Brevo means for a row. Pure: the answer in, one outcome out.
+ * What an answer from Brevo means for a row. Pure: the answer and the action's own reading of a
+ * refusal in, one outcome out. Whether and how an outcome is retried is retry.ts's business.
  */
 import type { Answer } from './client.js';
 
 export type Outcome =
-  | { type: 'invited'; status: number; invoiceId: string | undefined }
-  /** Brevo says the person is already invited or a user: never a failure. */
+  /** Brevo did it (2xx). */
+  | { type: 'done'; status: number; invoiceId: string | undefined; creditNotes: string | undefined }
+  /** Brevo says it is already so (the person is already invited, already gone): never a failure. */
   | { type: 'already'; status: number; code: string; message: string }
   /** A permanent refusal of this row (4xx): never retried. */
   | { type: 'rejected'; status: number; code: string; message: string }
@@ -15,58 +17,66 @@ export type Outcome =
   | { type: 'forbidden'; status: number; code: string; message: string }
   /** Over the rate limit (429): not processed, sent again after the window resets. */
   | { type: 'rate_limited'; status: number }
-  /** A server error (5xx): retried with backoff. */
+  /**
+   * A server error (5xx). It may come from a gateway after Brevo processed the request, so for an
+   * action that is not safe to repeat it is an unknown outcome (see actions.ts `whenUnsure`).
+   */
   | { type: 'server'; status: number; code: string; message: string }
-  /** The request never reached the server: retried with backoff. */
+  /** The request never reached the server: safe to send again. */
   | { type: 'network'; code: string; message: string }
-  /** It may or may not have been processed (timeout, reset after sending): settle against the list. */
+  /** It may or may not have been processed (a timeout, a reset after sending). */
   | { type: 'unknown'; code: string; message: string };
+
+/** Reads a refusal: true when it means "already so" for this action. */
+export type AlreadyTest = (status: number, code: string, message: string) => boolean;
 
 interface ErrorBody {
   code?: unknown;
   message?: unknown;
 }
 
-function errorFields(body: unknown, status: number): { code: string; message: string } {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as ErrorBody;
-  const code = typeof b.code === 'string' && b.code !== '' ? b.code : `http_${status}`;
-  const text = typeof b.message === 'string' ? b.message : typeof body === 'string' ? body.slice(0, 200) : '';
-  return { code, message: text.trim() === '' ? `Brevo answered HTTP ${status}` : text.trim() };
+/** The gist of a body that is not Brevo's JSON: a proxy's HTML page gives its title, not its markup. */
+function textOf(body: string): string {
+  if (/^\s*</.test(body)) {
+    const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(body)?.[1]?.trim();
+    return title === undefined || title === '' ? 'an HTML page (from a proxy or gateway, not from Brevo)' : `an HTML page: "${title}"`;
+  }
+  return body.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-/**
- * Brevo does not document what it says for an address already invited. These read as "the person
- * is already there", and not as other refusals that use the word (e.g. "you have already reached
- * the maximum number of users", which is a real failure).
- */
-const ALREADY_TEXT = [
-  /\balready (been )?(invited|exists?|a member|registered|a user|part of|pending|in (the|this|your) (organi[sz]ation|account|team))/i,
-  /\b(user|email|address|invitation|member)\b[^.]{0,40}?\b(is |has |was )?already (been )?(sent|exists?|invited|registered|pending|a member)/i,
-  /\buser (already )?exists/i,
-  /\bduplicate\b/i,
-];
-const ALREADY_CODE = /already|duplicate|user_exists/i;
+export function errorFields(body: unknown, status: number): { code: string; message: string } {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as ErrorBody;
+  const code = typeof b.code === 'string' && b.code !== '' ? b.code : `http_${status}`;
+  const text = typeof b.message === 'string' ? b.message.trim() : typeof body === 'string' ? textOf(body) : '';
+  return { code, message: text === '' ? `Brevo answered HTTP ${status}` : text };
+}
 
-const saysAlready = (code: string, message: string) => ALREADY_CODE.test(code) || ALREADY_TEXT.some((re) => re.test(message));
+function idOf(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
 
-export function classifyInvite(answer: Answer): Outcome {
+/** `invoice_id` and `credit_notes` (a list, joined with "; "), when Brevo returns them. */
+function receipts(body: unknown): { invoiceId: string | undefined; creditNotes: string | undefined } {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { invoice_id?: unknown; credit_notes?: unknown };
+  const notes = Array.isArray(b.credit_notes) ? b.credit_notes.map(idOf).filter((n) => n !== undefined) : [idOf(b.credit_notes)].filter((n) => n !== undefined);
+  return { invoiceId: idOf(b.invoice_id), creditNotes: notes.length > 0 ? notes.join('; ') : undefined };
+}
+
+export function classify(answer: Answer, already?: AlreadyTest): Outcome {
   if (answer.kind === 'error') {
     const code = answer.code === 'timeout' ? 'timeout' : 'network';
     const message = answer.code === 'timeout' ? `no answer within --timeout (${answer.message})` : `${answer.message} (${answer.code})`;
     return answer.phase === 'before-send' ? { type: 'network', code, message } : { type: 'unknown', code, message };
   }
   const { status, body } = answer;
-  if (status >= 200 && status < 300) {
-    const id = (body as { invoice_id?: unknown } | undefined)?.invoice_id;
-    return { type: 'invited', status, invoiceId: typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined };
-  }
+  if (status >= 200 && status < 300) return { type: 'done', status, ...receipts(body) };
   if (status === 429) return { type: 'rate_limited', status };
   const fields = errorFields(body, status);
   if (status === 401) return { type: 'auth', status, ...fields };
   if (status === 403) return { type: 'forbidden', status, ...fields };
   if (status >= 500) return { type: 'server', status, code: `http_${status}`, message: fields.message };
-  if ((status === 400 || status === 409) && saysAlready(fields.code, fields.message)) {
-    return { type: 'already', status, ...fields };
-  }
+  if (already?.(status, fields.code, fields.message) === true) return { type: 'already', status, ...fields };
   return { type: 'rejected', status, ...fields };
 }

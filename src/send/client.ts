@@ -1,10 +1,16 @@
 /**
- * The Brevo API client: two calls, on undici. The dispatcher comes in from outside (a keep-alive
- * Pool sized to the concurrency in production, MockAgent in unit tests). Every call returns an
- * Answer and never throws: what an answer means is decided by classify.ts.
+ * The Brevo API client, on undici: the users list, and the requests of the action table
+ * (actions.ts). The dispatcher comes in from outside (a keep-alive Pool sized to the concurrency
+ * in production, MockAgent in unit tests). Every call returns an Answer and never throws: what an
+ * answer means is decided by classify.ts.
+ *
+ * Whatever the server sends back is scrubbed of the API key before anything else sees it: a
+ * server or a proxy that echoes the request (headers and all) into an error page must not put
+ * the key into the results file, the summary or a log.
  */
 import { Pool, request, type Dispatcher } from 'undici';
 import type { Invitation } from '../types.js';
+import { scrub } from '../redact.js';
 
 export interface RateHeaders {
   limit?: number | undefined;
@@ -16,14 +22,22 @@ export interface RateHeaders {
 }
 
 export type Answer =
-  | { kind: 'response'; status: number; rate: RateHeaders; body: unknown }
+  | { kind: 'response'; status: number; rate: RateHeaders; body: unknown; durationMs?: number | undefined }
   | {
       kind: 'error';
       /** `before-send`: the request provably never reached the server (e.g. connection refused). */
       phase: 'before-send' | 'unknown';
       code: string;
       message: string;
+      durationMs?: number | undefined;
     };
+
+/** One request of the action table: method, path under the base URL, and JSON body. */
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  body?: unknown;
+}
 
 export interface ClientOptions {
   baseUrl: string;
@@ -109,16 +123,18 @@ export class BrevoClient {
     this.#base = options.baseUrl.replace(/\/+$/, '');
   }
 
-  inviteUser(invitation: Invitation): Promise<Answer> {
-    return this.#call('POST', '/organization/user/invitation/send', invitationBody(invitation));
-  }
-
   listUsers(): Promise<Answer> {
-    return this.#call('GET', '/organization/invited/users');
+    return this.call({ method: 'GET', path: '/organization/invited/users' });
   }
 
-  async #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
+  /** Removes the key from a text that came from outside. */
+  #scrub(text: string): string {
+    return scrub(text, [this.#options.apiKey]);
+  }
+
+  async call({ method, path, body }: ApiRequest): Promise<Answer> {
     const { apiKey, timeoutMs, dispatcher } = this.#options;
+    const started = performance.now();
     try {
       const res = await request(`${this.#base}${path}`, {
         method,
@@ -132,21 +148,22 @@ export class BrevoClient {
         // undici's own timeouts tick in whole seconds; the signal keeps --timeout exact.
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await res.body.text();
+      const text = this.#scrub(await res.body.text());
       let parsed: unknown = text;
       try {
         parsed = text === '' ? undefined : JSON.parse(text);
       } catch {
         // Not JSON (a proxy's HTML error page, say): keep the text for the message.
       }
-      return { kind: 'response', status: res.statusCode, rate: rateHeaders(res.headers), body: parsed };
+      return { kind: 'response', status: res.statusCode, rate: rateHeaders(res.headers), body: parsed, durationMs: performance.now() - started };
     } catch (err) {
       const code = errorCode(err);
       return {
         kind: 'error',
         phase: BEFORE_SEND.has(code) ? 'before-send' : 'unknown',
         code: TIMEOUTS.has(code) ? 'timeout' : code,
-        message: typeof (err as ErrorLike)?.message === 'string' ? ((err as ErrorLike).message as string) : String(err),
+        message: this.#scrub(typeof (err as ErrorLike)?.message === 'string' ? ((err as ErrorLike).message as string) : String(err)),
+        durationMs: performance.now() - started,
       };
     }
   }

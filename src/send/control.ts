@@ -13,6 +13,8 @@ const DEFER_REASON: Record<StopReason, { code: string; message: string }> = {
   budget: { code: 'rate_limit_window', message: 'not sent: the rate-limit budget was used up and the next window is further away than --max-wait' },
   limit: { code: 'limit', message: 'not sent: --limit was reached for this run' },
   unavailable: { code: 'brevo_unavailable', message: 'not sent: Brevo did not answer the invited-users list call, so the run stopped before sending' },
+  locked: { code: 'lock_lost', message: 'not sent: another run took over the lock on this results file, so this run stopped' },
+  disk: { code: 'not_recorded', message: 'not sent: the results could not be written (the disk is full, or writing was refused), so the run stopped' },
 };
 
 export interface SendTotals {
@@ -25,10 +27,10 @@ export class RunControl {
   stoppedFor: StopReason | undefined;
   /** When the budget stop happened, the reset time that was too far. */
   resetAt: number | undefined;
+  /** What went wrong, in words, when the run stopped for a reason the summary should explain. */
+  detail: string | undefined;
   readonly totals: SendTotals = { requests: 0, rateLimited: 0 };
   forbiddenStreak = 0;
-  /** Why the last invited-users list call failed, in words (for the summary). */
-  listProblem: string | undefined;
   readonly #gate: Gate;
   readonly #abort = new AbortController();
 
@@ -36,15 +38,16 @@ export class RunControl {
     this.#gate = gate;
   }
 
-  /** Aborted when the run stops: ends backoff sleeps early. */
+  /** Aborted when the run stops: ends backoff sleeps and waits early. */
   get signal(): AbortSignal {
     return this.#abort.signal;
   }
 
-  stop(reason: StopReason, resetAt?: number): void {
+  stop(reason: StopReason, options: { resetAt?: number | undefined; detail?: string | undefined } = {}): void {
     if (this.stoppedFor !== undefined) return;
     this.stoppedFor = reason;
-    this.resetAt = resetAt;
+    this.resetAt = options.resetAt;
+    this.detail ??= options.detail;
     this.#gate.close();
     this.#abort.abort();
   }
@@ -52,5 +55,5 @@ export class RunControl {
 
 export function deferredRow(row: RowResult, reason: StopReason, attempts = row.attempts, extra?: Partial<RowResult>): RowResult {
   const { code, message } = DEFER_REASON[reason];
-  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, invoiceId: undefined, httpStatus: undefined, finishedAt: undefined, ...extra };
+  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, invoiceId: undefined, creditNotes: undefined, httpStatus: undefined, finishedAt: undefined, ...extra };
 }

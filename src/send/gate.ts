@@ -8,10 +8,18 @@
  *   answer, or for the window's reset.
  * - The reset header is in whole seconds. If the server rounds up, every `now + reset` is at or
  *   after the true reset and the earliest of them is the tightest estimate, so that is the one
- *   kept. If a 429 shows the server rounds otherwise, a second of margin is added from then on.
- * - After a reset, and at the very start (before the key has been proven), one request goes alone:
- *   its answer tells the new window's budget, and a refused key costs one request, not ten.
- * - A 429 pauses every sender until the reset the server announces (at least a second).
+ *   kept.
+ * - After a reset, and at the very start (before the key has been proven), one request goes alone
+ *   (a probe): its answer tells the new window's budget, and a refused key costs one request.
+ * - A 429 pauses every sender until the reset the server announces (at least a second). 429s are
+ *   one event, however many requests were in flight: the run gives up only on time, when it has
+ *   been held back longer than --max-wait in all since its last answer that was not a 429.
+ * - A 429 to a probe sent after the announced reset shows that the server's reset runs late (it
+ *   rounds down, or its clock runs behind). The probes then back off (1, 2, 4 s ... up to the
+ *   length of a window) instead of spending a request every second, and once one goes through, how
+ *   late the reset was becomes the margin added to every later estimate. A 429 that comes before
+ *   the estimated reset says the budget is shared, not that the estimates are late: it teaches
+ *   nothing about the margin.
  * - `--rate` is a client-side ceiling: starts are spaced 1/rate seconds apart.
  * - A wait longer than `maxWaitMs` is not taken: acquire() throws WindowTooFar and the run defers
  *   what is left (cron mode).
@@ -22,6 +30,8 @@ import type { RateHeaders } from './client.js';
 export interface GateOptions {
   ratePerSecond: number;
   maxWaitMs: number;
+  /** What an earlier run learned: its window was empty until `resetAt`, and resets run late by `marginMs`. */
+  known?: { resetAt?: number | undefined; marginMs?: number | undefined } | undefined;
 }
 
 export class WindowTooFar extends Error {
@@ -43,15 +53,19 @@ export interface BudgetView {
   resetAt?: number | undefined;
   /** Set while every sender is waiting for the window: when it expects to go on. */
   waitingUntil?: number | undefined;
+  /** How late the server's resets were seen to run (added to every estimate). */
+  marginMs?: number | undefined;
 }
 
 /** Two resets less than this apart are the same window (the header is rounded to whole seconds). */
 const SAME_WINDOW_MS = 1500;
 const MIN_429_PAUSE_MS = 1000;
-const ROUNDING_MARGIN_MS = 1000;
 /** Waiting for an answer is woken by the answer; this only bounds a lost wake-up. */
 const ANSWER_POLL_MS = 5000;
-const NO_HEADER_429_PAUSE_MS = [1000, 2000, 4000, 8000, 16_000, 30_000, 60_000];
+/** Pauses after 429s that say nothing of the window (no header), and probes after a late reset. */
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 1_024_000, 2_048_000];
+/** Probes after a late reset back off up to the longest reset announced (about a window), and at least this far. */
+const MIN_BACKOFF_CAP_MS = 60_000;
 
 export class Gate {
   readonly #clock: Clock;
@@ -62,11 +76,23 @@ export class Gate {
   #inFlight = 0;
   /** One request at a time until an answer arrives (start of run, after a reset). */
   #probing = true;
+  /** The reset that the current probe was sent after (undefined: not sent after a reset). */
+  #probeAfter: number | undefined;
+  /** The reset the gate last waited for, while no answer has come from the new window yet. */
+  #passedReset: number | undefined;
   #pausedUntil = 0;
   #nextStart = 0;
+  /** 429s since the last answer that was not one; and since when the run is held back. */
   #consecutive429 = 0;
-  /** Added to every reset estimate once a 429 has shown the estimates can be early. */
-  #marginMs = 0;
+  #limitedSince: number | undefined;
+  /** 429s to probes sent after the announced reset: the reset runs late. */
+  #lateProbes = 0;
+  /** The reset the server announced before the first of those 429s: how late it ran is measured from it. */
+  #lateFrom: number | undefined;
+  /** Added to every reset estimate: how late the server's resets were seen to run. */
+  #marginMs: number;
+  /** The longest reset announced: about the window's length. */
+  #longestResetMs = 0;
   #waitingUntil: number | undefined;
   #closed = false;
   /** A 401: the key is refused, nothing more may start (the run is stopping). */
@@ -76,10 +102,17 @@ export class Gate {
   constructor(clock: Clock, options: GateOptions) {
     this.#clock = clock;
     this.#options = options;
+    this.#marginMs = Math.max(0, options.known?.marginMs ?? 0);
+    const knownReset = options.known?.resetAt;
+    if (knownReset !== undefined && knownReset > clock.now()) {
+      // An earlier run saw this window empty: nothing is sent before it resets.
+      this.#remaining = 0;
+      this.#resetAt = knownReset;
+    }
   }
 
   get budget(): BudgetView {
-    return { limit: this.#limit, remaining: this.#remaining, resetAt: this.#resetAt, waitingUntil: this.#waitingUntil };
+    return { limit: this.#limit, remaining: this.#remaining, resetAt: this.#resetAt, waitingUntil: this.#waitingUntil, marginMs: this.#marginMs };
   }
 
   get consecutiveRateLimited(): number {
@@ -98,7 +131,8 @@ export class Gate {
         return;
       }
       if (wait.kind === 'window') {
-        if (wait.ms > this.#options.maxWaitMs) throw new WindowTooFar(now + wait.ms);
+        const heldSince = this.#limitedSince ?? now;
+        if (wait.ms > this.#options.maxWaitMs || now + wait.ms - heldSince > this.#options.maxWaitMs) throw new WindowTooFar(now + wait.ms);
         this.#waitingUntil = now + wait.ms;
       }
       // An answer or close() wakes every waiter early; each then looks again.
@@ -111,25 +145,10 @@ export class Gate {
     const now = this.#clock.now();
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (status === 401) this.#refused = true;
-    if (status !== undefined && status !== 401 && status !== 403) this.#probing = false;
-    if (rate !== undefined) this.#observe(rate, now);
-    if (status === 429) {
-      this.#consecutive429++;
-      this.#remaining = 0;
-      const headerPause =
-        rate?.resetSeconds !== undefined
-          ? Math.max(rate.resetSeconds * 1000 + this.#marginMs, MIN_429_PAUSE_MS)
-          : rate?.retryAfterSeconds !== undefined
-            ? Math.max(rate.retryAfterSeconds * 1000, MIN_429_PAUSE_MS)
-            : undefined;
-      const pause = headerPause ?? NO_HEADER_429_PAUSE_MS[Math.min(this.#consecutive429 - 1, NO_HEADER_429_PAUSE_MS.length - 1)]!;
-      this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
-      this.#probing = true;
-      // The estimates were early (or the budget is shared): from now on, a second of margin.
-      this.#marginMs = ROUNDING_MARGIN_MS;
-    } else if (status !== undefined && status < 500) {
-      this.#consecutive429 = 0;
-    }
+    if (status === 429) this.#rateLimited(rate, now);
+    else if (status !== undefined) this.#answered(status, now);
+    if (rate?.resetSeconds !== undefined) this.#longestResetMs = Math.max(this.#longestResetMs, rate.resetSeconds * 1000);
+    if (rate !== undefined && status !== 429) this.#observe(rate, now);
     this.#notify();
   }
 
@@ -137,6 +156,47 @@ export class Gate {
   close(): void {
     this.#closed = true;
     this.#notify();
+  }
+
+  #answered(status: number, now: number): void {
+    if (status !== 401 && status !== 403) this.#probing = false;
+    if (status >= 500) return;
+    if (this.#lateProbes > 0 && this.#lateFrom !== undefined) {
+      // The reset ran late by at most this much: later estimates are widened by it.
+      this.#marginMs = Math.max(0, now - this.#lateFrom);
+    }
+    this.#lateProbes = 0;
+    this.#lateFrom = undefined;
+    this.#probeAfter = undefined;
+    this.#passedReset = undefined;
+    this.#consecutive429 = 0;
+    this.#limitedSince = undefined;
+  }
+
+  #rateLimited(rate: RateHeaders | undefined, now: number): void {
+    this.#consecutive429++;
+    this.#limitedSince ??= now;
+    this.#remaining = 0;
+    this.#probing = true;
+    let pause: number;
+    if (this.#probeAfter !== undefined) {
+      // Sent after the announced reset and still refused: the reset runs late. Back off, unless
+      // the server now announces a later reset (another client drained the new window).
+      if (this.#lateProbes++ === 0) this.#lateFrom = this.#probeAfter;
+      const step = BACKOFF_MS[Math.min(this.#consecutive429 - 1, BACKOFF_MS.length - 1)]!;
+      const header = rate?.resetSeconds !== undefined && rate.resetSeconds * 1000 > step ? rate.resetSeconds * 1000 : 0;
+      pause = Math.max(Math.min(step, Math.max(this.#longestResetMs, MIN_BACKOFF_CAP_MS)), header);
+    } else if (rate?.resetSeconds !== undefined) {
+      pause = Math.max(rate.resetSeconds * 1000 + this.#marginMs, MIN_429_PAUSE_MS);
+    } else if (rate?.retryAfterSeconds !== undefined) {
+      pause = Math.max(rate.retryAfterSeconds * 1000, MIN_429_PAUSE_MS);
+    } else {
+      pause = BACKOFF_MS[Math.min(this.#consecutive429 - 1, BACKOFF_MS.length - 1)]!;
+    }
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
+    // The window the 429 speaks of resets when the pause ends; the probe then is "after a reset".
+    this.#resetAt = this.#pausedUntil;
+    this.#passedReset = undefined;
   }
 
   #notify(): void {
@@ -176,6 +236,7 @@ export class Gate {
     if (now < this.#pausedUntil) return { kind: 'window', ms: this.#pausedUntil - now };
     if (this.#resetAt !== undefined && now >= this.#resetAt && this.#remaining !== undefined) {
       // The window has reset: its budget is unknown until an answer says.
+      this.#passedReset = this.#resetAt;
       this.#remaining = undefined;
       this.#probing = true;
     }
@@ -190,6 +251,7 @@ export class Gate {
 
   #take(now: number): void {
     this.#inFlight++;
+    if (this.#probing) this.#probeAfter = this.#passedReset;
     if (this.#options.ratePerSecond > 0) this.#nextStart = Math.max(now, this.#nextStart) + 1000 / this.#options.ratePerSecond;
   }
 }

@@ -1,7 +1,11 @@
 /**
- * The retry decision, as a pure function of (outcome, retries so far, a random number): a run of
- * early exits over allow-lists. Unknown outcomes are never simply sent again: they are settled
- * against the invited-users list first, so no one is invited twice.
+ * The retry decision, as a pure function of (outcome, retries so far, policy, how unsure answers
+ * of this action are settled, a random number): a run of early exits over allow-lists.
+ *
+ * An answer that may hide a processed request (a lost answer, a 5xx from a gateway) is never
+ * simply sent again for an action that is not safe to repeat (an invitation): it is settled
+ * against the invited-users list first, so no one is invited twice. Setting permissions is safe
+ * to repeat, so those answers are retried with backoff.
  */
 import type { Outcome } from './classify.js';
 
@@ -14,12 +18,15 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: Omit<RetryPolicy, 'maxRetries'> = { baseMs: 1000, capMs: 30_000 };
 
+/** How an answer that may hide a processed request is dealt with (see actions.ts). */
+export type WhenUnsure = 'settle' | 'retry';
+
 export type Decision =
   | { action: 'done' }
   | { action: 'retry'; delayMs: number }
   /** Wait for the rate-limit window (the gate does), then send again; not a retry. */
   | { action: 'wait_window' }
-  /** Look the email up in the invited list before anything else. */
+  /** Look the email up in the invited-users list before anything else. */
   | { action: 'settle' }
   | { action: 'give_up' }
   | { action: 'stop_run'; reason: 'auth' };
@@ -30,9 +37,9 @@ export function backoffMs(retry: number, policy: Omit<RetryPolicy, 'maxRetries'>
   return Math.floor(random() * ceiling);
 }
 
-export function decide(outcome: Outcome, retries: number, policy: RetryPolicy, random: () => number): Decision {
+export function decide(outcome: Outcome, retries: number, policy: RetryPolicy, whenUnsure: WhenUnsure, random: () => number): Decision {
   switch (outcome.type) {
-    case 'invited':
+    case 'done':
     case 'already':
     case 'rejected':
     case 'forbidden':
@@ -41,11 +48,13 @@ export function decide(outcome: Outcome, retries: number, policy: RetryPolicy, r
       return { action: 'stop_run', reason: 'auth' };
     case 'rate_limited':
       return { action: 'wait_window' };
-    case 'unknown':
-      return { action: 'settle' };
     case 'server':
+    case 'unknown':
+      if (whenUnsure === 'settle') return { action: 'settle' };
+      break;
     case 'network':
-      if (retries >= policy.maxRetries) return { action: 'give_up' };
-      return { action: 'retry', delayMs: backoffMs(retries, policy, random) };
+      break;
   }
+  if (retries >= policy.maxRetries) return { action: 'give_up' };
+  return { action: 'retry', delayMs: backoffMs(retries, policy, random) };
 }

@@ -1,30 +1,35 @@
 /**
- * Sends the invitations: p-limit for concurrency, the gate for the budget, retry.ts for what to
- * do after each answer, the settler for answers of unknown outcome. Every job ends as exactly one
+ * Sends the rows' requests: p-limit for concurrency, the gate for the budget, the action table for
+ * what each request is and how its answers are read, retry.ts for what to do after each answer,
+ * the settler for answers that may hide a processed request. Every job ends as exactly one
  * RowResult; jobs not attempted when the run stops are `deferred`.
  */
 import pLimit from 'p-limit';
 import type { Clock } from '../clock.js';
-import type { Invitation, RowResult } from '../types.js';
-import type { Answer, RateHeaders } from './client.js';
-import { classifyInvite, type Outcome } from './classify.js';
+import type { ActionName, RowResult } from '../types.js';
+import { ACTIONS, type ActionSpec, type Target } from './actions.js';
+import type { Answer, ApiRequest } from './client.js';
+import { classify, type Outcome } from './classify.js';
 import { deferredRow, type RunControl } from './control.js';
-import { GateClosed, WindowTooFar, type Gate } from './gate.js';
-import { backoffMs, decide, type RetryPolicy } from './retry.js';
-import { Settler } from './settler.js';
-import { parseUsers, type UserState } from './users.js';
+import type { Gate } from './gate.js';
+import { decide, type RetryPolicy } from './retry.js';
+import { Settler, type ListVerdict } from './settler.js';
+import { fetchUsers, throughGate, type RequestInfo } from './through-gate.js';
+
+export { fetchUsers, type ListResult, type RequestInfo } from './through-gate.js';
 
 export interface Api {
-  inviteUser(invitation: Invitation): Promise<Answer>;
+  call(request: ApiRequest): Promise<Answer>;
   listUsers(): Promise<Answer>;
 }
 
 export interface SendJob {
-  /** The row as planned (status `valid`); its line, email, granted and carried cells are kept. */
+  /** The row as planned; its line, email, granted and carried cells are kept. */
   row: RowResult;
-  invitation: Invitation;
-  /** An earlier request for it got no answer (and the list did not have it then). */
-  answerLost?: boolean | undefined;
+  action: ActionName;
+  target: Target;
+  /** An earlier request for it (in an earlier run) got no answer: when it started. */
+  sentAt?: number | undefined;
 }
 
 export interface SenderDeps {
@@ -34,77 +39,43 @@ export interface SenderDeps {
   random: () => number;
   policy: RetryPolicy;
   concurrency: number;
-  /** Called, synchronously, just before each invitation request starts (the journal's intent). */
-  beforeSend?: (job: SendJob) => void;
+  /** How long after a request started the list may be trusted to say it was not processed. */
+  settleAfterMs: number;
+  maxWaitMs: number;
+  /** Called, synchronously, just before each request starts (the journal's intent). If it throws, the request is not sent. */
+  beforeSend?: ((job: SendJob) => void) | undefined;
   /** Called as each row finishes. */
-  onRowDone?: (result: RowResult) => void;
+  onRowDone?: ((result: RowResult) => void) | undefined;
+  /** Called after each request, with its answer in short (for debug logs). */
+  onRequest?: ((info: RequestInfo) => void) | undefined;
+  /** Told before a retry, with why and after how long. */
+  onRetry?: ((job: SendJob, why: string, delayMs: number) => void) | undefined;
+  /** Told while the last list call waits for Brevo to record requests whose answer was lost. */
+  onSettleWait?: ((until: number | undefined, rows: number) => void) | undefined;
 }
 
 /** A run of this many 403s with no success in between stops the run: the key lacks the right. */
 export const FORBIDDEN_STREAK_LIMIT = 5;
-/** A run of this many 429s with no success means the budget is being used elsewhere. */
-export const RATE_LIMITED_STREAK_LIMIT = 20;
 
-/**
- * One request through the gate: acquire, call, release, count. Returns undefined when the gate
- * will not let it start (the run is stopping, or the window is too far: the run is then stopped).
- */
-async function throughGate(
-  deps: SenderDeps,
-  control: RunControl,
-  call: () => Promise<Answer>,
-): Promise<Answer | undefined> {
-  try {
-    await deps.gate.acquire();
-  } catch (err) {
-    if (err instanceof WindowTooFar) control.stop('budget', err.resetAt);
-    else if (!(err instanceof GateClosed)) throw err;
-    return undefined;
-  }
-  control.totals.requests++;
-  const answer = await call();
-  const status = answer.kind === 'response' ? answer.status : undefined;
-  const rate: RateHeaders | undefined = answer.kind === 'response' ? answer.rate : undefined;
-  deps.gate.release(rate, status);
-  if (status === 429) {
-    control.totals.rateLimited++;
-    if (deps.gate.consecutiveRateLimited >= RATE_LIMITED_STREAK_LIMIT) control.stop('budget');
-  }
-  return answer;
-}
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** The invited-users list, with retries (a GET is safe to repeat). Stops the run on 401/403. */
-export async function fetchUsers(deps: SenderDeps, control: RunControl): Promise<Map<string, UserState> | undefined> {
-  for (let retries = 0; ; ) {
-    const answer = await throughGate(deps, control, () => deps.api.listUsers());
-    if (answer === undefined) return undefined;
-    if (answer.kind === 'response') {
-      if (answer.status === 401) return void control.stop('auth');
-      if (answer.status === 403) return void control.stop('permission');
-      if (answer.status === 429) continue;
-      // A 2xx that is not a users list (a wrong base URL, a proxy page) will not improve by asking again.
-      if (answer.status >= 200 && answer.status < 300) {
-        const users = parseUsers(answer.body);
-        if (users === undefined) control.listProblem = `HTTP ${answer.status}, but the answer is not a list of users: is --base-url right?`;
-        return users;
-      }
-      control.listProblem = `HTTP ${answer.status}${typeof answer.body === 'object' && answer.body !== null && 'message' in answer.body ? `: ${String(answer.body.message)}` : ''}`;
-      if (answer.status < 500) return undefined;
-    } else {
-      control.listProblem = answer.message;
-    }
-    if (retries >= deps.policy.maxRetries) return undefined;
-    await deps.clock.sleep(backoffMs(retries++, deps.policy, deps.random), control.signal);
-  }
-}
-
-function finished(row: RowResult, attempts: number, now: number, outcome: Outcome, extra: Partial<RowResult> = {}): RowResult {
-  const base = { ...row, attempts, finishedAt: new Date(now).toISOString(), invoiceId: undefined, errorCode: undefined, errorMessage: undefined, httpStatus: undefined };
+function finished(row: RowResult, spec: ActionSpec, attempts: number, now: number, outcome: Outcome, extra: Partial<RowResult> = {}): RowResult {
+  const base: RowResult = {
+    ...row,
+    action: spec.name,
+    attempts,
+    finishedAt: new Date(now).toISOString(),
+    invoiceId: undefined,
+    creditNotes: undefined,
+    errorCode: undefined,
+    errorMessage: undefined,
+    httpStatus: undefined,
+  };
   switch (outcome.type) {
-    case 'invited':
-      return { ...base, status: 'invited', invoiceId: outcome.invoiceId, httpStatus: outcome.status, ...extra };
+    case 'done':
+      return { ...base, status: spec.done, invoiceId: outcome.invoiceId, creditNotes: outcome.creditNotes, httpStatus: outcome.status, ...extra };
     case 'already':
-      return { ...base, status: 'skipped', errorCode: 'already_invited', errorMessage: `Brevo says the user is already invited (${outcome.code}: ${outcome.message})`, httpStatus: outcome.status, ...extra };
+      return { ...base, status: 'skipped', errorCode: spec.alreadyCode, errorMessage: `${spec.alreadyText ?? 'Brevo says it is already so'} (${outcome.code}: ${outcome.message})`, httpStatus: outcome.status, ...extra };
     case 'rejected':
     case 'forbidden':
     case 'server':
@@ -123,8 +94,10 @@ function finished(row: RowResult, attempts: number, now: number, outcome: Outcom
 interface Progress {
   attempts: number;
   retries: number;
-  /** An earlier request got no answer, and the list did not have it then. */
+  /** An earlier request got no answer (or a 5xx), and the list did not have it then. */
   answerLost: boolean;
+  /** When the last request for it started (this run or, from the journal, an earlier one). */
+  sentAt: number | undefined;
 }
 
 /** What one turn of sending ends with: the row's result, or a wait for the invited-users list. */
@@ -132,40 +105,46 @@ type Step = { type: 'done'; result: RowResult } | { type: 'settle'; outcome: Out
 
 /** Sends one row until it finishes or its outcome is unknown (then the list must tell). */
 async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: RunControl): Promise<Step> {
-  const { row, invitation } = job;
+  const spec = ACTIONS[job.action];
+  const row = { ...job.row, action: job.action };
   const done = (result: RowResult): Step => ({ type: 'done', result });
   for (;;) {
-    if (control.stoppedFor !== undefined) return done(deferredRow(row, control.stoppedFor, p.attempts));
-    const answer = await throughGate(deps, control, () => {
+    if (control.stoppedFor !== undefined) return done(deferredRow(row, control.stoppedFor, p.attempts, p.answerLost ? unknownDeferred : {}));
+    const answer = await throughGate(deps, control, { action: job.action, email: job.target.email }, () => {
       deps.beforeSend?.(job);
       p.attempts++;
-      return deps.api.inviteUser(invitation);
+      p.sentAt = deps.clock.now();
+      return deps.api.call(spec.request(job.target));
     });
-    if (answer === undefined) return done(deferredRow(row, control.stoppedFor ?? 'signal', p.attempts));
-    const outcome = classifyInvite(answer);
+    if (answer === undefined) return done(deferredRow(row, control.stoppedFor ?? 'signal', p.attempts, p.answerLost ? unknownDeferred : {}));
+    const outcome = classify(answer, spec.already);
     const now = deps.clock.now();
-    if (outcome.type === 'invited') control.forbiddenStreak = 0;
+    if (outcome.type === 'done') control.forbiddenStreak = 0;
     if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission');
 
-    const decision = decide(outcome, p.retries, deps.policy, deps.random);
+    const decision = decide(outcome, p.retries, deps.policy, spec.whenUnsure, deps.random);
     switch (decision.action) {
       case 'done':
         if (outcome.type === 'already' && p.answerLost) {
-          // Our own earlier request went through after all: this tool invited them.
-          return done(finished(row, p.attempts, now, { type: 'invited', status: outcome.status, invoiceId: undefined }, {
-            errorMessage: `an earlier request got no answer, and Brevo now says the user is already invited: that request went through (${outcome.message})`,
+          // Our own earlier request went through after all: this tool did it.
+          return done(finished(row, spec, p.attempts, now, { type: 'done', status: outcome.status, invoiceId: undefined, creditNotes: undefined }, {
+            errorMessage: `an earlier request got no answer, and Brevo now says it is already so: that request went through (${outcome.message})`,
           }));
         }
-        return done(finished(row, p.attempts, now, outcome));
+        return done(finished(row, spec, p.attempts, now, outcome));
       case 'stop_run':
         control.stop(decision.reason);
         return done(deferredRow(row, decision.reason, p.attempts, { httpStatus: 401, errorCode: outcome.type === 'auth' ? outcome.code : 'unauthorized' }));
       case 'wait_window':
         continue; // the gate holds every sender until the window resets
-      case 'give_up':
-        return done(finished(row, p.attempts, now, outcome, { errorMessage: `${'message' in outcome ? outcome.message : ''} (gave up after ${p.attempts} attempts)`.trim() }));
+      case 'give_up': {
+        const why = 'message' in outcome ? outcome.message : '';
+        return done(finished(row, spec, p.attempts, now, outcome, { errorMessage: `${why} (gave up after ${plural(p.attempts, 'attempt')}; brevo-invite --resume tries it again)`.trim() }));
+      }
       case 'retry':
+        deps.onRetry?.(job, 'message' in outcome ? `${outcome.code}: ${outcome.message}` : outcome.type, decision.delayMs);
         p.retries++;
+        p.answerLost ||= outcome.type === 'unknown';
         await deps.clock.sleep(decision.delayMs, control.signal);
         continue;
       case 'settle':
@@ -174,31 +153,42 @@ async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: Ru
   }
 }
 
+const unknownDeferred: Partial<RowResult> = {
+  errorCode: 'outcome_unknown',
+  errorMessage: 'sent without a clear answer, and the run stopped before it could be checked; --resume checks it against Brevo before sending again',
+};
+
+const whatHappened = (outcome: Outcome) => (outcome.type === 'server' ? `HTTP ${outcome.status}` : outcome.type === 'unknown' ? outcome.code : 'no answer');
+
 /**
- * What the list said about a row whose answer was lost: its result, or undefined when Brevo does
- * not have it (it was not processed, so it is safe to send again).
+ * What the list said about a row whose answer was unclear: its result, or undefined when Brevo
+ * provably did not process it (then it is sent again).
  */
-function settled(job: SendJob, p: Progress, outcome: Outcome, known: boolean | undefined, deps: SenderDeps, control: RunControl): RowResult | undefined {
-  const { row } = job;
-  const code = outcome.type === 'unknown' ? outcome.code : 'unknown';
-  if (known === true) {
-    return finished(row, p.attempts, deps.clock.now(), { type: 'invited', status: 200, invoiceId: undefined }, {
+function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdict | undefined, deps: SenderDeps, control: RunControl): RowResult | undefined {
+  const spec = ACTIONS[job.action];
+  const row = { ...job.row, action: job.action };
+  const now = deps.clock.now();
+  const happened = whatHappened(outcome);
+  if (verdict !== undefined && spec.tookEffect(verdict.state)) {
+    return finished(row, spec, p.attempts, now, { type: 'done', status: 200, invoiceId: undefined, creditNotes: undefined }, {
       httpStatus: undefined,
-      errorMessage: `the answer was lost (${code}); confirmed from Brevo's invited-users list`,
+      errorMessage: `the answer was ${happened === 'no answer' ? 'lost' : `unclear (${happened})`}; ${spec.confirmed}`,
     });
   }
-  if (known === undefined && control.stoppedFor !== undefined) {
-    // Stopping before it could be checked: deferred, and marked so --resume checks it first.
-    return deferredRow(row, control.stoppedFor, p.attempts, {
+  if (control.stoppedFor !== undefined) return deferredRow(row, control.stoppedFor, p.attempts, unknownDeferred);
+  if (verdict === undefined) {
+    return finished(row, spec, p.attempts, now, outcome, {
       errorCode: 'outcome_unknown',
-      errorMessage: 'sent without an answer, and the run stopped before it could be checked; --resume checks it before sending again',
+      errorMessage: `${happened === 'no answer' ? 'no answer from Brevo' : `Brevo answered ${happened}`} and its users list could not be had to confirm the outcome; --resume checks again before sending`,
     });
   }
-  if (known === undefined || p.retries >= deps.policy.maxRetries) {
-    return finished(row, p.attempts, deps.clock.now(), outcome, {
-      errorCode: 'outcome_unknown',
-      errorMessage: `no answer from Brevo (${code}) and the invited-users list could not confirm it; --resume checks again before sending`,
-    });
+  if (!verdict.trusted) {
+    return { ...deferredRow(row, 'budget', p.attempts), errorCode: 'outcome_unknown', errorMessage: `Brevo answered ${happened}; it may still record the request, and the run could not wait that long (--max-wait): --resume checks it before sending again` };
+  }
+  if (p.retries >= deps.policy.maxRetries) {
+    // The list says the last request was not processed: a plain failure, that --resume sends again.
+    const code = outcome.type === 'server' ? outcome.code : outcome.type === 'unknown' ? outcome.code : 'network';
+    return finished(row, spec, p.attempts, now, outcome, { errorCode: code, errorMessage: `Brevo answered ${happened}, and did not process it (gave up after ${plural(p.attempts, 'attempt')}; brevo-invite --resume tries it again)` });
   }
   p.retries++;
   p.answerLost = true;
@@ -207,17 +197,31 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, known: boolean | u
 
 export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, control: RunControl): Promise<RowResult[]> {
   const limit = pLimit(deps.concurrency);
-  const settler = new Settler(() => fetchUsers(deps, control), jobs.length);
+  const settler = new Settler(
+    async () => {
+      const list = await fetchUsers(deps, control, { firstCall: false });
+      return list.ok ? list.users : undefined;
+    },
+    jobs.length,
+    { clock: deps.clock, maxWaitMs: deps.maxWaitMs, signal: control.signal, onWait: deps.onSettleWait },
+  );
   const sendJob = async (job: SendJob): Promise<RowResult> => {
-    const p: Progress = { attempts: job.row.attempts, retries: 0, answerLost: job.answerLost === true };
-    for (;;) {
-      // A row waiting for the list gives its place to the others (the list waits for them).
-      const step = await limit(() =>
-        control.stoppedFor === undefined ? sendTurn(job, p, deps, control) : Promise.resolve<Step>({ type: 'done', result: deferredRow(job.row, control.stoppedFor, p.attempts) }),
+    const p: Progress = { attempts: job.row.attempts, retries: 0, answerLost: job.sentAt !== undefined, sentAt: job.sentAt };
+    const turn = () =>
+      limit(() =>
+        control.stoppedFor === undefined
+          ? sendTurn(job, p, deps, control)
+          : Promise.resolve<Step>({ type: 'done', result: deferredRow({ ...job.row, action: job.action }, control.stoppedFor, p.attempts, p.answerLost ? unknownDeferred : {}) }),
       );
+    // A row sent by an earlier run without an answer is looked up before anything is sent.
+    let step: Step = job.sentAt !== undefined ? { type: 'settle', outcome: { type: 'unknown', code: 'outcome_unknown', message: 'sent by an earlier run without an answer' } } : await turn();
+    for (;;) {
       if (step.type === 'done') return step.result;
-      const result = settled(job, p, step.outcome, await settler.isInvited(job.invitation.email), deps, control);
+      // A row waiting for the list gives its place to the others (the list waits for them).
+      const verdict = await settler.check(job.target.email, (p.sentAt ?? 0) + deps.settleAfterMs);
+      const result = settled(job, p, step.outcome, verdict, deps, control);
       if (result !== undefined) return result;
+      step = await turn();
     }
   };
   return Promise.all(

@@ -1,36 +1,60 @@
 /**
  * Settles rows whose request may or may not have been processed (a timeout, a connection reset
- * after sending). Before such a row is sent again, its email is looked up in the invited-users
- * list.
+ * after sending, a 5xx from a gateway): before such a row is sent again, its email is looked up in
+ * the invited-users list, which says whether the request took effect.
  *
  * A list call costs a request of the hourly budget, as an invitation does, so the settler waits
  * for the quiet moment: it calls the list only when no other row is still being sent (every row
  * left is either finished or waiting here). One call then settles every row that waited, however
- * many faults the batch met, and a slow request Brevo was still processing has had the longest
- * time to land. Since nothing is sent while the call runs, no row can become unknown after the
- * call started and be read from a list taken before its request arrived.
+ * many faults the batch met.
+ *
+ * Brevo may record a request some seconds after it answered (or after the client gave up), so a
+ * list that does not show it yet proves nothing for a request started a moment ago. Each row
+ * says from when the list may be trusted to say "not there" (`notBefore`: its last request's start
+ * plus a grace period); the call waits until the latest of them, within --max-wait. A row whose
+ * time has not come when the call is made (the wait would have been longer than --max-wait) is
+ * answered "not trusted", and the caller defers it.
  */
-import type { UserState } from './users.js';
+import type { Clock } from '../clock.js';
+import type { UserState, Users } from './users.js';
 
 /** Fetches the list; undefined when it could not be had (the rows then stay unknown). */
-export type ListUsers = () => Promise<Map<string, UserState> | undefined>;
+export type ListUsers = () => Promise<Users | undefined>;
+
+export interface ListVerdict {
+  state: UserState | undefined;
+  /** Whether the list was taken late enough to say "not done" for this row's request. */
+  trusted: boolean;
+}
+
+export interface SettlerOptions {
+  clock: Clock;
+  maxWaitMs: number;
+  /** Aborted when the run stops: no list call is made any more, the rows stay unknown. */
+  signal: AbortSignal;
+  /** Told when the call waits for requests to be recorded (for the progress display). */
+  onWait?: ((until: number | undefined, rows: number) => void) | undefined;
+}
 
 interface Waiter {
   email: string;
-  resolve: (invited: boolean | undefined) => void;
+  notBefore: number;
+  resolve: (verdict: ListVerdict | undefined) => void;
 }
 
 export class Settler {
   readonly #list: ListUsers;
+  readonly #options: SettlerOptions;
   /** Rows neither finished nor waiting here: while any is left, the list call waits. */
   #busy: number;
   #waiters: Waiter[] = [];
   #calling = false;
 
   /** `rows`: how many rows the run has in all (each one ends with `rowDone`). */
-  constructor(list: ListUsers, rows: number) {
+  constructor(list: ListUsers, rows: number, options: SettlerOptions) {
     this.#list = list;
     this.#busy = rows;
+    this.#options = options;
   }
 
   /** A row finished for good. */
@@ -39,11 +63,11 @@ export class Settler {
     this.#maybeCall();
   }
 
-  /** True when Brevo has the email, false when it does not, undefined when the list failed. */
-  isInvited(email: string): Promise<boolean | undefined> {
+  /** What the list says of `email`; undefined when the list could not be had (or the run stops). */
+  check(email: string, notBefore: number): Promise<ListVerdict | undefined> {
     return new Promise((resolve) => {
       this.#busy--;
-      this.#waiters.push({ email, resolve });
+      this.#waiters.push({ email, notBefore, resolve });
       this.#maybeCall();
     });
   }
@@ -53,11 +77,23 @@ export class Settler {
     const batch = this.#waiters;
     this.#waiters = [];
     this.#calling = true;
-    const answer = (users: Map<string, UserState> | undefined) => {
-      this.#busy += batch.length;
-      this.#calling = false;
-      for (const w of batch) w.resolve(users === undefined ? undefined : users.has(w.email));
-    };
-    this.#list().then(answer, () => answer(undefined));
+    void this.#settle(batch);
+  }
+
+  async #settle(batch: readonly Waiter[]): Promise<void> {
+    const { clock, maxWaitMs, signal, onWait } = this.#options;
+    const latest = Math.max(...batch.map((w) => w.notBefore));
+    const wait = latest - clock.now();
+    if (wait > 0 && wait <= maxWaitMs && !signal.aborted) {
+      onWait?.(latest, batch.length);
+      await clock.sleep(wait, signal);
+      onWait?.(undefined, 0);
+    }
+    let users: Users | undefined;
+    const takenAt = clock.now();
+    if (!signal.aborted) users = await this.#list().catch(() => undefined);
+    this.#busy += batch.length;
+    this.#calling = false;
+    for (const w of batch) w.resolve(users === undefined ? undefined : { state: users.get(w.email), trusted: takenAt >= w.notBefore });
   }
 }

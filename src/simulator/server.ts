@@ -1,16 +1,20 @@
 /**
- * A local stand-in for Brevo's organization endpoints, on 127.0.0.1, with the same contract:
- * the api-key check, the body checked against the catalog, 400 for an address already invited,
- * the invited-users list, `x-sib-ratelimit-*` headers on every answer with a real fixed window,
- * 429 past it, and injectable faults. It records every request, so tests (and people rehearsing
- * a batch) can see exactly what reached it.
+ * A local stand-in for Brevo's organization endpoints, on 127.0.0.1, with the same contract: the
+ * api-key check, bodies checked against the catalog, the users list, invite, update, resend,
+ * cancel and revoke (account.ts), `x-sib-ratelimit-*` headers on every answer with a real fixed
+ * window, 429 past it, 404 outside `/v3` (as Brevo answers), and injectable faults. It records
+ * every request, so tests (and people rehearsing a batch) can see exactly what reached it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { isFeature, permissionsOf } from '../catalog/catalog.js';
-import { faultPicker, FAULTS, type Fault } from './faults.js';
+import { Account, type Removal, type Reply, type SimUser } from './account.js';
+import { DEFAULT_FAULTS, faultPicker, type Fault } from './faults.js';
 import { seededRandom } from './random.js';
 import { FixedWindow, type RateLimit } from './window.js';
+
+export { checkInvitation } from './account.js';
+
+export type SimAction = 'invite' | 'update' | 'resend' | 'cancel' | 'revoke';
 
 export interface SimulatorOptions {
   port?: number;
@@ -21,19 +25,21 @@ export interface SimulatorOptions {
   latencyMs?: number;
   failRate?: number;
   faults?: readonly Fault[];
-  /** How late a `slow` answer comes. */
+  /** How late a `slow` answer comes (and how long `late_record` holds a request). */
   slowMs?: number;
   seed?: number;
   /** The only key accepted; when undefined, any non-empty key is. */
   apiKey?: string | undefined;
-  /** Users already in the account. */
-  existing?: ReadonlyArray<{ email: string; status: 'active' | 'pending' }>;
-  /** Overrides the random faults: the fault for the n-th invitation request (1-based). */
-  faultPlan?: (n: number, email: string) => Fault | undefined;
+  /** People already in the account. */
+  existing?: ReadonlyArray<Partial<SimUser> & { email: string; status: 'active' | 'pending' }>;
+  /** Overrides the random faults: the fault of the n-th request that changes the account (1-based). */
+  faultPlan?: (n: number, email: string, action: SimAction) => Fault | undefined;
   /** Also inject faults into the users list call. */
   faultsOnList?: boolean;
-  /** Features the account's plan does not include: invitations asking for them are refused (400). */
+  /** Features the account's plan does not include: requests asking for them are refused (400). */
   planLacks?: readonly string[];
+  /** Accept an invitation for someone already in the account (and count it): to count double invitations. */
+  acceptDuplicates?: boolean;
   onRequest?: (record: RequestRecord) => void;
 }
 
@@ -42,18 +48,12 @@ export interface RequestRecord {
   method: string;
   path: string;
   at: number;
+  action?: SimAction | 'list' | undefined;
   email?: string | undefined;
   status?: number | undefined;
   fault?: Fault | undefined;
-  /** True when the invitation was accepted (a user was added), whatever the client saw. */
+  /** True when an invitation was recorded (a user was added), whatever the client saw. */
   accepted?: boolean;
-}
-
-interface User {
-  email: string;
-  status: 'active' | 'pending';
-  isOwner: boolean;
-  invoiceId?: string;
 }
 
 export interface Simulator {
@@ -61,40 +61,17 @@ export interface Simulator {
   port: number;
   /** Every request, in arrival order. */
   requests: RequestRecord[];
-  users: Map<string, User>;
+  users: Map<string, SimUser>;
+  removals: Removal[];
   /** How many invitations each address received (more than 1 = invited twice). */
   invitations(): Map<string, number>;
   maxConcurrent(): number;
   close(): Promise<void>;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
-}
-
-/** Checks an invitation body the way Brevo's schema and catalog do; returns the problem, if any. */
-export function checkInvitation(body: unknown): { code: string; message: string } | undefined {
-  if (typeof body !== 'object' || body === null) return { code: 'bad_request', message: 'Body must be a JSON object' };
-  const b = body as Record<string, unknown>;
-  for (const field of ['email', 'all_features_access', 'privileges']) {
-    if (!(field in b)) return { code: 'missing_parameter', message: `${field} is missing` };
-  }
-  if (typeof b.email !== 'string' || !EMAIL.test(b.email)) return { code: 'invalid_parameter', message: 'email is not valid' };
-  if (typeof b.all_features_access !== 'boolean') return { code: 'invalid_parameter', message: 'all_features_access must be a boolean' };
-  if (!Array.isArray(b.privileges)) return { code: 'invalid_parameter', message: 'privileges must be an array' };
-  for (const p of b.privileges as unknown[]) {
-    const { feature, permissions } = (p ?? {}) as { feature?: unknown; permissions?: unknown };
-    if (typeof feature !== 'string' || !isFeature(feature)) return { code: 'invalid_parameter', message: `Invalid feature: ${String(feature)}` };
-    if (!Array.isArray(permissions) || permissions.length === 0) return { code: 'invalid_parameter', message: `permissions of ${feature} must be a non-empty array` };
-    for (const perm of permissions) {
-      if (!(permissionsOf(feature) as readonly unknown[]).includes(perm)) return { code: 'invalid_parameter', message: `Invalid permission ${String(perm)} for feature ${feature}` };
-    }
-  }
-  if (b.all_features_access === false && b.privileges.length === 0) return { code: 'missing_parameter', message: 'privileges are required when all_features_access is false' };
-  return undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -105,80 +82,88 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Which endpoint a request is for, with the email of a path like `/invitation/revoke/{email}`. */
+function route(method: string, path: string): { action: SimAction | 'list'; email?: string } | undefined {
+  if (method === 'GET' && path === '/organization/invited/users') return { action: 'list' };
+  if (method === 'POST' && path === '/organization/user/invitation/send') return { action: 'invite' };
+  if (method === 'POST' && path === '/organization/user/update/permissions') return { action: 'update' };
+  const m = /^\/organization\/user\/invitation\/(resend|cancel|revoke)\/([^/]+)$/.exec(path);
+  if (method === 'PUT' && m !== null) return { action: m[1] as SimAction, email: decodeURIComponent(m[2]!) };
+  return undefined;
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const window = new FixedWindow(options.rateLimit ?? null, options.resetRounding);
   const random = seededRandom(options.seed ?? 1);
-  const pickFault = faultPicker(options.failRate ?? 0, options.faults ?? FAULTS, random);
-  const users = new Map<string, User>();
+  const pickFault = faultPicker(options.failRate ?? 0, options.faults ?? DEFAULT_FAULTS, random);
+  const account = new Account({ planLacks: options.planLacks, acceptDuplicates: options.acceptDuplicates });
+  for (const u of options.existing ?? []) account.add({ isOwner: false, allFeaturesAccess: false, privileges: [], ...u });
   const requests: RequestRecord[] = [];
   const sockets = new Set<Socket>();
   let open = 0;
   let maxOpen = 0;
-  let invites = 0;
-  let invoices = 0;
-  for (const u of options.existing ?? []) users.set(u.email.toLowerCase(), { email: u.email.toLowerCase(), status: u.status, isOwner: false });
+  let changes = 0;
+
+  /** Does what the request asks of the account. */
+  function apply(action: SimAction, email: string | undefined, body: unknown, record: RequestRecord): Reply {
+    if (action === 'invite') {
+      const r = account.invite(body);
+      record.accepted = r.accepted;
+      return r;
+    }
+    if (action === 'update') return account.update(body);
+    return account.change(action, email ?? '', Date.now());
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!.replace(/^\/v3(?=\/)/, '');
-    if (req.method === 'GET' && path === '/__simulator/state') {
-      return send(res, 200, {}, { requests, users: [...users.values()], invitations: Object.fromEntries(invitationCounts()), maxConcurrent: maxOpen });
+    const url = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'GET' && url === '/__simulator/state') {
+      return send(res, 200, {}, { requests, users: [...account.users.values()], removals: account.removals, invitations: Object.fromEntries(invitationCounts()), maxConcurrent: maxOpen });
     }
     const text = await readBody(req);
     if ((options.latencyMs ?? 0) > 0) await sleep(options.latencyMs!);
-
     const key = req.headers['api-key'];
     const keyOk = typeof key === 'string' && key !== '' && (options.apiKey === undefined || key === options.apiKey);
     const verdict = window.admit(Date.now());
+    const path = url.startsWith('/v3/') ? url.slice(3) : undefined;
+    const found = path === undefined ? undefined : route(req.method ?? '', path);
+    if (found === undefined) return send(res, 404, verdict.headers, { code: 'not_found', message: `No route ${req.method} ${url}` });
     if (!keyOk) return send(res, 401, verdict.headers, { code: 'unauthorized', message: 'Key not found' });
     if (!verdict.allowed) return send(res, 429, verdict.headers, { code: 'too_many_requests', message: 'The expected rate limit is reached' });
+    record.action = found.action;
 
-    if (req.method === 'GET' && path === '/organization/invited/users') {
+    if (found.action === 'list') {
       const fault = options.faultsOnList === true ? pickFault() : undefined;
       record.fault = fault;
       if (fault === 'http_500' || fault === 'http_503') return send(res, fault === 'http_500' ? 500 : 503, verdict.headers, { code: 'internal_error', message: 'Simulated server error' });
       if (fault === 'reset_before' || fault === 'reset_after') return void req.socket.destroy();
-      return send(res, 200, verdict.headers, {
-        users: [...users.values()].map((u) => ({
-          email: u.email,
-          status: u.status,
-          is_owner: u.isOwner,
-          feature_access: { marketing: u.isOwner ? 'owner' : 'custom', conversations: 'none', crm: 'none' },
-        })),
-      });
+      const list = account.list();
+      return send(res, list.status, verdict.headers, list.body);
     }
 
-    if (req.method === 'POST' && path === '/organization/user/invitation/send') {
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return send(res, 400, verdict.headers, { code: 'bad_request', message: 'Body is not valid JSON' });
-      }
-      const email = typeof (body as { email?: unknown }).email === 'string' ? ((body as { email: string }).email).toLowerCase() : undefined;
-      record.email = email;
-      const n = ++invites;
-      const fault = options.faultPlan !== undefined ? options.faultPlan(n, email ?? '') : pickFault();
-      record.fault = fault;
-      if (fault === 'http_500' || fault === 'http_503') return send(res, fault === 'http_500' ? 500 : 503, verdict.headers, { code: 'internal_error', message: 'Simulated server error' });
-      if (fault === 'reset_before') return void req.socket.destroy();
-
-      const problem = checkInvitation(body);
-      if (problem !== undefined) return send(res, 400, verdict.headers, problem);
-      const lacking = ((body as { privileges: Array<{ feature: string }> }).privileges ?? []).find((p) => options.planLacks?.includes(p.feature));
-      if (lacking !== undefined) {
-        return send(res, 400, verdict.headers, { code: 'invalid_parameter', message: `The feature ${lacking.feature} is not available on your current plan` });
-      }
-      if (users.has(email!)) {
-        return send(res, 400, verdict.headers, { code: 'invalid_parameter', message: 'User already exists in the organization' });
-      }
-      const invoiceId = `INV-${String(++invoices).padStart(6, '0')}`;
-      users.set(email!, { email: email!, status: 'pending', isOwner: false, invoiceId });
-      record.accepted = true;
-      if (fault === 'reset_after') return void req.socket.destroy();
-      if (fault === 'slow') await sleep(options.slowMs ?? 5000);
-      return send(res, 200, verdict.headers, { status: 'OK', invoice_id: invoiceId });
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      return send(res, 400, verdict.headers, { code: 'bad_request', message: 'Body is not valid JSON' });
     }
-    return send(res, 404, verdict.headers, { code: 'not_found', message: `No route ${req.method} ${path}` });
+    const email = found.email ?? (typeof (body as { email?: unknown })?.email === 'string' ? (body as { email: string }).email : undefined);
+    record.email = email?.toLowerCase();
+    const n = ++changes;
+    const fault = options.faultPlan !== undefined ? options.faultPlan(n, record.email ?? '', found.action) : pickFault();
+    record.fault = fault;
+    if (fault === 'http_500' || fault === 'http_503') return send(res, fault === 'http_500' ? 500 : 503, verdict.headers, { code: 'internal_error', message: 'Simulated server error' });
+    if (fault === 'reset_before') return void req.socket.destroy();
+    if (fault === 'echo_key') return send(res, 400, verdict.headers, { code: 'invalid_parameter', message: `Request refused: headers were api-key=${String(key)}` });
+    if (fault === 'late_record') await sleep(options.slowMs ?? 5000);
+    const reply = apply(found.action, found.email, body, record);
+    if (fault === 'reset_after') return void req.socket.destroy();
+    if (fault === 'gateway_502') {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      return void res.end('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
+    }
+    if (fault === 'slow') await sleep(options.slowMs ?? 5000);
+    return send(res, reply.status, verdict.headers, reply.body);
   }
 
   function invitationCounts(): Map<string, number> {
@@ -219,7 +204,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url: `http://127.0.0.1:${port}/v3`,
     port,
     requests,
-    users,
+    users: account.users,
+    removals: account.removals,
     invitations: invitationCounts,
     maxConcurrent: () => maxOpen,
     close: () =>

@@ -1,11 +1,15 @@
 /**
  * The results file's layout: our columns first, then the input's other columns unchanged (a name
  * that collides with ours is renamed `input_<name>`). Cells that a spreadsheet would run as a
- * formula are escaped with a leading apostrophe.
+ * formula are escaped with a leading apostrophe, in the header as in every row.
+ *
+ * The first ten columns are those of the first version of the file; `action` and `credit_notes`
+ * came later and were added after them, so that a reader that counts columns still finds
+ * `status` third. A file without them is still read by --resume (see previous.ts).
  */
 import type { RowResult } from '../types.js';
 
-export const RESULT_COLUMNS = [
+export const V1_COLUMNS = [
   'line',
   'email',
   'status',
@@ -18,19 +22,25 @@ export const RESULT_COLUMNS = [
   'finished_at',
 ] as const;
 
+export const RESULT_COLUMNS = [...V1_COLUMNS, 'action', 'credit_notes'] as const;
+
+export type ResultColumn = (typeof RESULT_COLUMNS)[number];
+
 const OURS: ReadonlySet<string> = new Set(RESULT_COLUMNS);
 
-export function resultHeader(carriedNames: readonly string[]): string[] {
+/** The input's other column names as they appear after ours (not yet escaped for the file). */
+export function carriedHeader(carriedNames: readonly string[]): string[] {
   const taken = new Set<string>(RESULT_COLUMNS);
-  return [
-    ...RESULT_COLUMNS,
-    ...carriedNames.map((name) => {
-      let out = name;
-      while (OURS.has(out.trim().toLowerCase()) || taken.has(out)) out = `input_${out}`;
-      taken.add(out);
-      return out;
-    }),
-  ];
+  return carriedNames.map((name) => {
+    let out = name;
+    while (OURS.has(out.trim().toLowerCase()) || taken.has(out)) out = `input_${out}`;
+    taken.add(out);
+    return out;
+  });
+}
+
+export function resultHeader(carriedNames: readonly string[]): string[] {
+  return [...RESULT_COLUMNS, ...carriedHeader(carriedNames)];
 }
 
 /**
@@ -49,19 +59,42 @@ export function unescapeFormula(value: string): string {
   return value.length > 1 && value[0] === "'" && escapeFormula(value.slice(1)) === value ? value.slice(1) : value;
 }
 
-export function toCells(r: RowResult): string[] {
-  const cells = [
-    String(r.line),
-    escapeFormula(r.email),
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * One cell as it is written: escaped against formulas, then quoted when it holds a comma, a quote
+ * or a line break, exactly as csv-stringify quotes it (a property test holds the two together).
+ */
+export function encodeCell(value: string): string {
+  const v = escapeFormula(value);
+  return NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * The carried cells of a row, encoded once when the row is read and kept as one string, each cell
+ * after a comma (so no carried column is '' and one empty cell is ','): a row with hundreds of
+ * carried columns then costs its text, not hundreds of small strings.
+ */
+export function encodeCarried(cells: readonly string[]): string {
+  let out = '';
+  for (const cell of cells) out += ',' + encodeCell(cell);
+  return out;
+}
+
+/** Our cells of a row, in column order, as text (before escaping). */
+export function ourCells(r: RowResult): string[] {
+  return [
+    r.line > 0 ? String(r.line) : '',
+    r.email,
     r.status,
-    escapeFormula(r.invoiceId ?? ''),
-    escapeFormula(r.errorCode ?? ''),
-    escapeFormula(r.errorMessage ?? ''),
+    r.invoiceId ?? '',
+    r.errorCode ?? '',
+    r.errorMessage ?? '',
     r.httpStatus === undefined ? '' : String(r.httpStatus),
     String(r.attempts),
-    escapeFormula(r.granted),
+    r.granted,
     r.finishedAt ?? '',
+    r.action ?? '',
+    r.creditNotes ?? '',
   ];
-  for (const v of r.extra) cells.push(escapeFormula(v));
-  return cells;
 }

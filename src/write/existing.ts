@@ -4,21 +4,28 @@
  * without --resume, would wipe out an earlier send's outcomes and invoice ids; and `-o` pointed
  * at some other file would destroy it.
  *
+ * What must not be lost is what was sent: a row Brevo acted on or refused (`invited`, `updated`,
+ * `resent`, `revoked`, `cancelled`, `failed`), or one whose request got no answer (`deferred`
+ * with `outcome_unknown`). A file in which nothing was ever sent (every row `skipped`, or
+ * `deferred` before its first request, as after a wrong --base-url) may be replaced: it would only
+ * block the corrected run.
+ *
  * The check is cheap even for a million-row file (about 0.1 s for 118 MB): the header is read,
- * then each line's third cell is compared with the statuses only a send writes (`invited`,
- * `skipped`, `failed`, `deferred`), without decoding or parsing the file.
+ * then each line's third cell is compared with those statuses, without decoding or parsing the file.
  */
 import { open } from 'node:fs/promises';
 import { AppError } from '../errors.js';
-import { RESULT_COLUMNS } from './columns.js';
+import { V1_COLUMNS } from './columns.js';
 
 export type ExistingResults = 'none' | 'dry-run' | 'send' | 'foreign';
 
 const CHUNK = 4 << 20;
-const HEADER = Buffer.from(RESULT_COLUMNS.join(','));
+const HEADER = Buffer.from(V1_COLUMNS.join(','));
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-/** The statuses only a send writes, each with the comma that ends the cell. */
-const SENT = ['invited', 'skipped', 'failed', 'deferred'].map((s) => Buffer.from(`${s},`));
+/** The statuses of a row whose request was sent, each with the comma that ends the cell. */
+const SENT = ['invited', 'updated', 'resent', 'revoked', 'cancelled', 'failed'].map((s) => Buffer.from(`${s},`));
+const DEFERRED = Buffer.from('deferred,');
+const UNKNOWN = Buffer.from(',outcome_unknown,');
 const LF = 0x0a;
 const COMMA = 0x2c;
 
@@ -28,12 +35,16 @@ function isDigits(bytes: Buffer, from: number, to: number): boolean {
   return true;
 }
 
-function sendStatusAt(bytes: Buffer, at: number): boolean {
-  const first = bytes[at];
-  return SENT.some((status) => status[0] === first && bytes.compare(status, 0, status.length, at, at + status.length) === 0);
+const startsAt = (bytes: Buffer, word: Buffer, at: number) => bytes[at] === word[0] && bytes.compare(word, 0, word.length, at, at + word.length) === 0;
+
+/** Whether the line whose third cell starts at `at` (and ends at `end`) is a row that was sent. */
+function sentAt(bytes: Buffer, at: number, end: number): boolean {
+  if (SENT.some((status) => startsAt(bytes, status, at))) return true;
+  if (!startsAt(bytes, DEFERRED, at)) return false;
+  return bytes.subarray(at, end).includes(UNKNOWN);
 }
 
-/** True when a line of `bytes` (whole lines) has a line number, an email, then a send's status. */
+/** True when a line of `bytes` (whole lines) has a line number (or none), an email, then a sent row's status. */
 function holdsSendStatus(bytes: Buffer): boolean {
   for (let start = 0; start < bytes.length; ) {
     const lf = bytes.indexOf(LF, start);
@@ -41,7 +52,7 @@ function holdsSendStatus(bytes: Buffer): boolean {
     const c1 = bytes.indexOf(COMMA, start);
     if (c1 !== -1 && c1 < end) {
       const c2 = bytes.indexOf(COMMA, c1 + 1);
-      if (c2 !== -1 && c2 < end && sendStatusAt(bytes, c2 + 1) && isDigits(bytes, start, c1)) return true;
+      if (c2 !== -1 && c2 < end && sentAt(bytes, c2 + 1, end) && (c1 === start || isDigits(bytes, start, c1))) return true;
     }
     start = end + 1;
   }

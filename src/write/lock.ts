@@ -1,13 +1,55 @@
 /**
  * A lock beside the results file (`<results>.lock`), so two runs never write the same results at
- * once (cron starting while a long run is still going). A lock left by a process that no longer
- * exists is taken over.
+ * once (cron starting while a long run is still going, two hosts sharing a folder). The path is
+ * the results file's real path (symlinks resolved by the caller), so a run through a symlink and a
+ * run through the target take the same lock.
+ *
+ * The holder refreshes the lock's modification time every HEARTBEAT_MS. A lock is stale, and is
+ * taken over with a warning that says why, when provably no run holds it:
+ * - it has not been refreshed for STALE_MS, whoever wrote it (another host, a container that is
+ *   gone, a PID since reused by an unrelated process);
+ * - or it names this host and a PID that is not running, or this very process's PID (a container
+ *   restarted: the tool runs as PID 1 again), which is known at once.
+ * Taking over goes through a second file created exclusively (`<lock>.takeover`), so that two
+ * runs that both find the same stale lock cannot both take it. The heartbeat also checks that the
+ * lock is still this run's: if another run took it (this one was stopped for longer than STALE_MS),
+ * `onLost` is called and the run stops.
  */
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { AppError } from '../errors.js';
 
 export const lockPath = (resultsPath: string) => `${resultsPath}.lock`;
+
+export const HEARTBEAT_MS = 10_000;
+export const STALE_MS = 60_000;
+/** A takeover file older than this was left by a run that died while taking over. */
+const TAKEOVER_STALE_MS = 10_000;
+
+export interface LockHolder {
+  pid?: number;
+  host?: string;
+  run_id?: string;
+  started?: string;
+}
+
+export interface LockOptions {
+  runId: string;
+  now?: () => number;
+  host?: string;
+  pid?: number;
+  staleMs?: number;
+  heartbeatMs?: number;
+  /** Told when a stale lock is taken over, with why it was stale. */
+  onTakeover?: (why: string) => void;
+  /** Told when the lock turns out to be another run's (it was taken over while this run was stopped). */
+  onLost?: () => void;
+}
+
+export interface Lock {
+  readonly path: string;
+  release(): void;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -18,35 +60,132 @@ function alive(pid: number): boolean {
   }
 }
 
-export interface Lock {
-  release(): void;
+/** The lock's content and age; undefined when it is gone. */
+function readLock(path: string): { raw: string; holder: LockHolder; mtimeMs: number } | undefined {
+  try {
+    const raw = readFileSync(path, 'utf8');
+    const { mtimeMs } = statSync(path);
+    let holder: LockHolder = {};
+    try {
+      holder = JSON.parse(raw) as LockHolder;
+    } catch {
+      // Cut short by a crash while it was written: only its age can tell.
+    }
+    return { raw, holder, mtimeMs };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
-export function acquireLock(resultsPath: string): Lock {
-  const path = lockPath(resultsPath);
-  const me = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, JSON.stringify(me), { flag: 'wx' });
-      return { release: () => rmSync(path, { force: true }) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let holder: { pid?: number; host?: string; started?: string } = {};
-    try {
-      holder = JSON.parse(readFileSync(path, 'utf8')) as typeof holder;
-    } catch {
-      // Unreadable: treat as held, unless it is ours to judge below.
-    }
-    const stale = holder.host === me.host && typeof holder.pid === 'number' && !alive(holder.pid);
-    if (!stale) {
-      throw new AppError(
-        'locked',
-        `another run (pid ${holder.pid ?? '?'} on ${holder.host ?? '?'}, started ${holder.started ?? '?'}) is writing ${resultsPath}; ` +
-          `wait for it to finish. If no other run is going on, delete ${path}`,
-      );
-    }
-    rmSync(path, { force: true });
+/** Why the lock is provably not held any more, or undefined when it may be. */
+function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: string; pid: number }, now: number, staleMs: number): string | undefined {
+  const { holder, mtimeMs } = lock;
+  const idle = now - mtimeMs;
+  if (idle > staleMs) return `not refreshed for ${Math.round(idle / 1000)} s (written by pid ${holder.pid ?? '?'} on ${holder.host ?? '?'})`;
+  if (holder.host === me.host && typeof holder.pid === 'number') {
+    if (holder.pid === me.pid) return `it names this process's own pid ${holder.pid} on ${me.host}, so it was left by an earlier run (a restarted container)`;
+    if (!alive(holder.pid)) return `pid ${holder.pid} on ${me.host} is not running`;
   }
-  throw new AppError('locked', `cannot take the lock ${path}`);
+  return undefined;
+}
+
+function createExclusive(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** Removes a stale lock, unless another run is taking it over at the same moment. */
+function takeOver(path: string, seen: { raw: string; mtimeMs: number }, now: number, me: string): boolean {
+  const guard = `${path}.takeover`;
+  if (!createExclusive(guard, me)) {
+    const age = (() => {
+      try {
+        return now - statSync(guard).mtimeMs;
+      } catch {
+        return 0;
+      }
+    })();
+    if (age <= TAKEOVER_STALE_MS) return false;
+    rmSync(guard, { force: true });
+    if (!createExclusive(guard, me)) return false;
+  }
+  try {
+    const again = readLock(path);
+    // Still the very lock judged stale (not one another run has just written): remove it.
+    if (again !== undefined && (again.raw !== seen.raw || again.mtimeMs !== seen.mtimeMs)) return false;
+    rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+function lockedError(resultsPath: string, path: string, holder: LockHolder): AppError {
+  return new AppError(
+    'locked',
+    `another run (pid ${holder.pid ?? '?'} on ${holder.host ?? '?'}, started ${holder.started ?? '?'}) is writing ${resultsPath} and keeps its lock fresh; ` +
+      `wait for it to finish (a lock that is not refreshed for ${STALE_MS / 1000} s is taken over by the next run). The lock: ${path}`,
+  );
+}
+
+export function acquireLock(resultsPath: string, options: LockOptions): Lock {
+  const path = lockPath(resultsPath);
+  const now = options.now ?? Date.now;
+  const me = { host: options.host ?? hostname(), pid: options.pid ?? process.pid };
+  const content = JSON.stringify({ pid: me.pid, host: me.host, run_id: options.runId, started: new Date(now()).toISOString() });
+  const staleMs = options.staleMs ?? STALE_MS;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createExclusive(path, content)) return heldLock(path, content, options);
+    const seen = readLock(path);
+    if (seen === undefined) continue; // released in between: try again
+    const why = staleness(seen, me, now(), staleMs);
+    if (why === undefined) throw lockedError(resultsPath, path, seen.holder);
+    if (takeOver(path, seen, now(), content)) options.onTakeover?.(why);
+  }
+  throw new AppError('locked', `another run is taking over the lock ${path} at this moment; try again in a minute`);
+}
+
+function heldLock(path: string, content: string, options: LockOptions): Lock {
+  let released = false;
+  const ours = () => readLock(path)?.raw === content;
+  const timer = setInterval(() => {
+    try {
+      if (!ours()) {
+        clearInterval(timer);
+        options.onLost?.();
+        return;
+      }
+      const t = new Date((options.now ?? Date.now)());
+      utimesSync(path, t, t);
+    } catch {
+      // A passing error (the disk, the network share): the next beat tries again.
+    }
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  timer.unref();
+  return {
+    path,
+    release: () => {
+      if (released) return;
+      released = true;
+      clearInterval(timer);
+      try {
+        if (ours()) rmSync(path, { force: true });
+      } catch {
+        // Nothing more can be done about it; the next run judges it stale.
+      }
+    },
+  };
 }

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectNoStackTrace, fixture, runCli } from '../helpers/cli.js';
+import { expectNoStackTrace, fixture, runCli, said } from '../helpers/cli.js';
 import { cleanTempDirs, readResults, tempDir } from '../helpers/files.js';
 import { closeSimulators, invitationRequests, invitedTwice, KEY, listRequests, sendEnv, simulator, usersCsv } from '../helpers/sim.js';
 
@@ -25,8 +25,8 @@ describe('brevo-invite send', () => {
     // every invited row was accepted by the server, with the invoice id it gave
     for (const r of rows) expect(sim.users.get(r.email ?? '')?.invoiceId).toBe(r.invoice_id);
     expect(rows[2]?.granted).toBe('contacts:view|import');
-    expect(run.stderr).toMatch(/invited\s+12/);
-    expect(run.stderr).toContain('Requests: 13 used');
+    expect(said(run)).toMatch(/invited\s+12/);
+    expect(said(run)).toContain('Requests: 13 used');
   });
 
   test('invalid and duplicate rows never reach the network; existing users are skipped', async () => {
@@ -61,10 +61,10 @@ describe('brevo-invite send', () => {
     const sim = await simulator({ failRate: 0.45, seed: 7, slowMs: 700 });
     const dir = tempDir();
     const input = usersCsv(dir, 40);
-    const run = await runCli(['send', input, '--timeout', '300', '--max-retries', '8', '--concurrency', '4'], { env: sendEnv(sim, { BREVO_LOG_LEVEL: 'warn' }) });
+    const run = await runCli(['send', input, '--timeout', '300', '--settle-grace', '1s', '--max-retries', '8', '--concurrency', '4'], { env: sendEnv(sim, { BREVO_LOG_LEVEL: 'warn' }) });
     expectNoStackTrace(run.stderr);
     const faults = new Set(invitationRequests(sim).map((r) => r.fault).filter((f) => f !== undefined));
-    expect([...faults].sort()).toEqual(['http_500', 'http_503', 'reset_after', 'reset_before', 'slow']);
+    expect([...faults].sort()).toEqual(['gateway_502', 'http_500', 'http_503', 'late_record', 'reset_after', 'reset_before', 'slow']);
     const rows = readResults(join(dir, 'users.results.csv'));
     expect(rows.map((r) => r.status)).toEqual(Array(40).fill('invited'));
     expect(run.code).toBe(0);
@@ -101,7 +101,7 @@ describe('brevo-invite send', () => {
     expect(listRequests(sim)).toHaveLength(2);
     const rows = readResults(join(dir, 'users.results.csv'));
     expect(rows.map((r) => [r.status, r.error_code])).toEqual(Array(3).fill(['deferred', 'brevo_unavailable']));
-    expect(run.stderr).toContain('Brevo did not answer');
+    expect(said(run)).toContain('Brevo did not answer');
   });
 
   test('a refused key stops the run: exit 3, every row deferred, at most two requests, no key in the output', async () => {
@@ -113,7 +113,7 @@ describe('brevo-invite send', () => {
     expect(sim.requests.length).toBeLessThanOrEqual(2);
     const rows = readResults(join(dir, 'users.results.csv'));
     expect(rows.map((r) => r.status)).toEqual(Array(6).fill('deferred'));
-    expect(run.stderr).toContain('Brevo refused the API key');
+    expect(said(run)).toContain('Brevo refused the API key');
     for (const text of [run.stdout, run.stderr, readFileSync(join(dir, 'users.results.csv'), 'utf8'), readFileSync(summary, 'utf8')]) {
       expect(text).not.toContain(KEY);
     }
@@ -133,14 +133,14 @@ describe('brevo-invite send', () => {
     const input = usersCsv(dir, 2);
     const noKey = await runCli(['send', input], { env: { BREVO_BASE_URL: sim.url } });
     expect(noKey.code).toBe(2);
-    expect(noKey.stderr).toContain('no API key: set BREVO_API_KEY');
+    expect(said(noKey)).toContain('no API key: set BREVO_API_KEY');
     const plainHttp = await runCli(['send', input], { env: { BREVO_API_KEY: KEY, BREVO_BASE_URL: 'http://api.brevo.com/v3' } });
     expect(plainHttp.code).toBe(2);
-    expect(plainHttp.stderr).toContain('refusing plain http to api.brevo.com');
+    expect(said(plainHttp)).toContain('refusing plain http to api.brevo.com');
     const keyFlag = await runCli(['send', input, '--api-key', KEY], { env: { BREVO_BASE_URL: sim.url } });
     expect(keyFlag.code).toBe(2);
-    expect(keyFlag.stderr).toContain('--api-key is not accepted');
-    expect(keyFlag.stderr).not.toContain(KEY);
+    expect(said(keyFlag)).toContain('--api-key is not accepted');
+    expect(said(keyFlag)).not.toContain(KEY);
     expect(sim.requests).toHaveLength(0);
   });
 

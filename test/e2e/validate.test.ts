@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectNoStackTrace, fixture, runCli } from '../helpers/cli.js';
+import { expectNoStackTrace, fixture, runCli, said } from '../helpers/cli.js';
 import { cleanTempDirs, readHeader, readResults, tempDir } from '../helpers/files.js';
 
 afterAll(cleanTempDirs);
@@ -43,8 +43,8 @@ describe('brevo-invite validate', () => {
     expect(rows[11]?.granted).toBe('all');
     expect((rows[12]?.error_message ?? '').split('; ').length).toBeGreaterThanOrEqual(4);
     expect(rows[13]?.granted).toBe('companies:manage_others_companies');
-    expect(run.stderr).toMatch(/invalid\s+10\s/);
-    expect(run.stderr).toMatch(/Results: .*results\.csv/);
+    expect(said(run)).toMatch(/invalid\s+10\s/);
+    expect(said(run)).toMatch(/Results: .*results\.csv/);
   });
 
   test('a clean file exits 0 and the default results path is beside the input', async () => {
@@ -56,7 +56,7 @@ describe('brevo-invite validate', () => {
     const rows = readResults(join(dir, 'team.results.csv'));
     expect(rows).toHaveLength(11);
     expect(rows.every((r) => r.status === 'valid')).toBe(true);
-    expect(run.stderr).toContain('All rows are valid');
+    expect(said(run)).toContain('All rows are valid');
   });
 
   test('send --dry-run is validate', async () => {
@@ -88,8 +88,8 @@ describe('brevo-invite validate', () => {
       ['Caf\uFFFD Owner', 'pasted from an old file'],
       ['François', '€ 5'],
     ]);
-    expect(run.stderr).toContain('Note: ');
-    expect(run.stderr).toContain('(the first on line 3)');
+    expect(said(run)).toContain('Note: ');
+    expect(said(run)).toContain('(the first on line 3)');
   });
 
   test('columns with no name in the header are carried under their place, with names as written otherwise', async () => {
@@ -97,7 +97,7 @@ describe('brevo-invite validate', () => {
     writeFileSync(input, 'email,privileges,, Team ,\nann@example.com,contacts:view,a,b,c\n');
     const { run, out } = await validate(input);
     expect(run.code).toBe(0);
-    expect(readHeader(out).slice(10)).toEqual(['column_3', ' Team ', 'column_5']);
+    expect(readHeader(out).slice(12)).toEqual(['column_3', ' Team ', 'column_5']);
   });
 
   test('multi-line quoted cells keep their line numbers and contents', async () => {
@@ -152,7 +152,7 @@ describe('brevo-invite validate', () => {
   ])('%s stops with exit 2 and one clear sentence, writing nothing', async (name, message) => {
     const { run, out } = await validate(fixture(name));
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
+    expect(said(run)).toMatch(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
   });
@@ -173,7 +173,7 @@ describe('brevo-invite validate', () => {
     for (const [args, message] of cases) {
       const run = await runCli([...args]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(message);
+      expect(said(run)).toMatch(message);
       expectNoStackTrace(run.stderr);
     }
     expect(existsSync(join(dir, 'r.csv'))).toBe(false); // refused before any work

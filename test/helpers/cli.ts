@@ -58,3 +58,34 @@ export function expectNoStackTrace(text: string): void {
     throw new Error(`output contains a stack trace:\n${text}`);
   }
 }
+
+/**
+ * Everything the person is told: stdout (the summary), and stderr's lines, with a JSON log line
+ * read as its message (without a terminal, stderr carries JSON lines only).
+ */
+export function said(run: Pick<CliRun, 'stdout' | 'stderr'>): string {
+  const lines = run.stderr.split('\n').map((line) => {
+    if (!line.startsWith('{')) return line;
+    try {
+      const entry = JSON.parse(line) as { msg?: unknown };
+      return typeof entry.msg === 'string' ? entry.msg : line;
+    } catch {
+      return line;
+    }
+  });
+  return `${run.stdout}\n${lines.join('\n')}`;
+}
+
+/** Every line of stderr parses as JSON (what a log shipper reads); returns them. */
+export function jsonLines(stderr: string): Array<Record<string, unknown>> {
+  return stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        throw new Error(`stderr has a line that is not JSON: ${l}`);
+      }
+    });
+}

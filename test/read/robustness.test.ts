@@ -3,6 +3,7 @@
  * or stops with one of our input errors (which the CLI prints as one sentence): never anything else.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { pino } from 'pino';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -22,6 +23,8 @@ const input = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
 );
 
+const silentLog = pino({ level: 'silent' });
+
 describe('dry run on arbitrary bytes', () => {
   test('finishes or refuses the file with an input error, never anything else', async () => {
     const dir = tempDir();
@@ -32,7 +35,7 @@ describe('dry run on arbitrary bytes', () => {
         const out = join(dir, `out-${n++}.csv`);
         writeFileSync(file, bytes);
         try {
-          const report = await dryRun({ file, resultsPath: out, roles: NO_ROLES, maxRecordBytes: 65_536 });
+          const report = await dryRun({ file, resultsPath: out, roles: NO_ROLES, maxRecordBytes: 65_536, runId: 'test', log: silentLog });
           const rows = readResults(out);
           expect(rows).toHaveLength(report.total);
           // Line numbers go up, one row per record, and never past the file's last physical line.

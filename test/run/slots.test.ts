@@ -1,87 +1,158 @@
-/** The rows of a send before the first invitation: resume, the users list, --limit. */
+/** The rows of a run before the first request: resume, the users list, the planner, --limit. Pure. */
 import { describe, expect, test } from '@jest/globals';
-import { applyUsers, deferPastLimit, foldPrevious, pending, type Slot } from '../../src/run/slots.js';
-import type { RowResult } from '../../src/types.js';
-import type { PreviousRow } from '../../src/write/previous.js';
+import { planSend, type SendPlanOptions } from '../../src/run/planner.js';
+import { deferPastLimit, foldEarlier, toSend, type Slot } from '../../src/run/slots.js';
+import type { UserState } from '../../src/send/users.js';
+import type { JournalEntry } from '../../src/write/journal.js';
+import type { EarlierRun, PreviousRow } from '../../src/write/previous.js';
+
+const NOW = Date.parse('2026-11-27T10:00:00Z');
+const GRACE = 60_000;
 
 function slot(line: number, email: string, granted = 'contacts:view'): Slot {
   return {
-    row: { line, email, status: 'valid', attempts: 0, granted, extra: [`note ${line}`] },
+    row: { line, email, action: 'invite', status: 'valid', attempts: 0, granted, extra: `,note ${line}` },
     invitation: { email, allFeaturesAccess: false, privileges: [{ feature: 'contacts', permissions: ['view'] }] },
+    email,
   };
 }
 
-function before(line: number, email: string, over: Partial<RowResult> = {}): PreviousRow {
-  return { line, email, status: 'invited', attempts: 1, granted: 'contacts:view', extra: [], extraByName: { note: `old ${line}` }, invoiceId: `INV-${line}`, ...over };
+function before(line: number, email: string, over: Partial<PreviousRow> = {}): PreviousRow {
+  return { line, email, action: 'invite', status: 'invited', attempts: 1, granted: 'contacts:view', invoiceId: `INV-${line}`, ...over };
 }
 
-const byEmail = (rows: PreviousRow[]) => new Map(rows.map((r) => [r.email, r]));
+const earlier = (rows: PreviousRow[]): EarlierRun => ({ rows: new Map(rows.map((r) => [r.email, r])), notices: [] });
+const journal = (entries: Array<Partial<JournalEntry> & { email: string }>) => new Map(entries.map((e) => [e.email, { action: 'invite' as const, line: 2, at: NOW - 10 * GRACE, ...e }]));
+const users = (entries: Record<string, UserState['status'] | 'owner'>) =>
+  new Map(Object.entries(entries).map(([e, s]) => [e, { status: s === 'owner' ? ('active' as const) : s, isOwner: s === 'owner' }]));
+const send = (over: Partial<SendPlanOptions> = {}): SendPlanOptions => ({ listed: true, update: false, resendPending: false, ...over });
+const view = (slots: Slot[]) => slots.map((s) => [s.row.email, s.action ?? s.row.status, s.row.errorCode]);
 
-describe('foldPrevious (--resume)', () => {
-  test('finished rows are kept as they were, at their new line with the current cells; the rest is still to send', () => {
-    const slots = [slot(2, 'new@x.co'), slot(3, 'done@x.co'), slot(4, 'later@x.co')];
-    const orphans = foldPrevious(slots, byEmail([before(7, 'done@x.co'), before(8, 'later@x.co', { status: 'deferred', invoiceId: undefined })]), new Set(), ['note']);
-    expect(orphans).toEqual([]);
-    expect(pending(slots).map((s) => s.row.email)).toEqual(['new@x.co', 'later@x.co']);
-    expect(slots[1]?.row).toMatchObject({ line: 3, status: 'invited', invoiceId: 'INV-7', extra: ['note 3'] });
-  });
-
-  test('a refused row is kept, unless its access was changed since (then it is sent again)', () => {
-    const refused = (line: number, email: string) => before(line, email, { status: 'failed', errorCode: 'invalid_parameter', httpStatus: 400, granted: 'contacts:view' });
-    const slots = [slot(2, 'same@x.co'), slot(3, 'fixed@x.co', 'contacts:view|import')];
-    foldPrevious(slots, byEmail([refused(2, 'same@x.co'), refused(3, 'fixed@x.co')]), new Set(), []);
-    expect(slots.map((s) => [s.row.status, s.invitation !== undefined])).toEqual([
-      ['failed', false],
-      ['valid', true],
+describe('foldEarlier (--resume)', () => {
+  test('each valid row gets its email\'s earlier row; the current cells and line are kept by the planner', () => {
+    const slots = [slot(2, 'new@x.co'), slot(3, 'done@x.co')];
+    expect(foldEarlier(slots, earlier([before(7, 'done@x.co')]), new Map(), ['note'])).toEqual([]);
+    planSend(slots, users({ 'done@x.co': 'pending' }), send(), NOW, GRACE);
+    expect(slots[1]?.row).toMatchObject({ line: 3, status: 'invited', invoiceId: 'INV-7', extra: ',note 3' });
+    expect(view(slots)).toEqual([
+      ['new@x.co', 'invite', undefined],
+      ['done@x.co', 'invited', undefined],
     ]);
   });
 
-  test('rows in flight in the journal, or of unknown outcome, are marked to be checked before sending', () => {
-    const slots = [slot(2, 'journal@x.co'), slot(3, 'unknown@x.co'), slot(4, 'plain@x.co')];
-    foldPrevious(slots, byEmail([before(3, 'unknown@x.co', { status: 'failed', errorCode: 'outcome_unknown' })]), new Set(['journal@x.co']), []);
-    expect(slots.map((s) => s.unsettled === true)).toEqual([true, true, false]);
-  });
-
-  test('finished rows whose email left the spreadsheet are kept, in their old order, with their carried cells', () => {
-    const orphans = foldPrevious([slot(2, 'a@x.co')], byEmail([before(9, 'gone2@x.co'), before(5, 'gone1@x.co'), before(6, 'open@x.co', { status: 'deferred' })]), new Set(), ['note']);
-    expect(orphans.map((r) => [r.line, r.email, r.extra])).toEqual([
-      [5, 'gone1@x.co', ['old 5']],
-      [9, 'gone2@x.co', ['old 9']],
+  test('every earlier row whose email left the input is kept, whatever its status, marked, with its own cells', () => {
+    const cells = (note: string) => new Map([['note', note]]);
+    const orphans = foldEarlier(
+      [slot(2, 'a@x.co')],
+      earlier([
+        before(9, 'gone@x.co', { cellsByName: cells('old 9') }),
+        before(5, 'unknown@x.co', { status: 'deferred', errorCode: 'outcome_unknown', errorMessage: 'sent without an answer', cellsByName: cells('old 5') }),
+        before(6, 'open@x.co', { status: 'deferred', errorCode: 'not_yet_sent', cellsByName: cells('old 6') }),
+      ]),
+      new Map(),
+      ['note'],
+    );
+    expect(orphans.map((r) => [r.line, r.email, r.status, r.errorCode, r.extra])).toEqual([
+      [0, 'gone@x.co', 'invited', undefined, ',old 9'],
+      [0, 'unknown@x.co', 'deferred', 'outcome_unknown', ',old 5'],
+      [0, 'open@x.co', 'deferred', 'not_yet_sent', ',old 6'],
     ]);
+    expect(orphans[1]?.errorMessage).toBe('no longer in the input file (it was on line 5); kept from an earlier run: sent without an answer');
+    // marked once: a later resume does not mark it again
+    const again = foldEarlier([], earlier([{ ...orphans[1]!, cellsByName: new Map() }]), new Map(), []);
+    expect(again[0]?.errorMessage).toBe(orphans[1]?.errorMessage);
   });
 });
 
-describe('applyUsers and deferPastLimit', () => {
-  test('existing users are skipped; rows left in flight that Brevo has are invited, the others still sent', () => {
-    const slots = [slot(2, 'active@x.co'), slot(3, 'pending@x.co'), slot(4, 'lost@x.co'), slot(5, 'lost2@x.co'), slot(6, 'new@x.co')];
-    slots[2]!.unsettled = true;
-    slots[3]!.unsettled = true;
-    const users = new Map([['active@x.co', 'active'], ['pending@x.co', 'pending'], ['lost@x.co', 'pending']] as const);
-    applyUsers(slots, users, true, '2026-01-01T00:00:00.000Z');
-    expect(slots.map((s) => [s.row.status, s.row.errorCode])).toEqual([
-      ['skipped', 'already_active'],
-      ['skipped', 'already_pending'],
-      ['invited', undefined],
-      ['valid', undefined],
-      ['valid', undefined],
+describe('requests an earlier run left without an answer', () => {
+  test('found in the list: done, without a request; not found and old enough: sent again', () => {
+    const slots = [slot(2, 'landed@x.co'), slot(3, 'lost@x.co')];
+    foldEarlier(slots, earlier([]), journal([{ email: 'landed@x.co' }, { email: 'lost@x.co' }]), []);
+    planSend(slots, users({ 'landed@x.co': 'pending' }), send(), NOW, GRACE);
+    expect(view(slots)).toEqual([
+      ['landed@x.co', 'invited', undefined],
+      ['lost@x.co', 'invite', undefined],
     ]);
-    expect(slots[2]?.row.errorMessage).toContain("confirmed from Brevo's invited-users list");
+    expect(slots[0]?.row.errorMessage).toContain("confirmed from Brevo's invited-users list");
+    expect(slots[1]?.settleFirst).toBeUndefined();
   });
 
-  test('--no-skip-existing sends to existing users', () => {
-    const slots = [slot(2, 'active@x.co')];
-    applyUsers(slots, new Map([['active@x.co', 'active']]), false, '2026-01-01T00:00:00.000Z');
-    expect(pending(slots)).toHaveLength(1);
+  test('not found, but started less than the grace period ago: it waits for a later list call before anything is sent', () => {
+    const slots = [slot(2, 'young@x.co')];
+    foldEarlier(slots, earlier([]), journal([{ email: 'young@x.co', at: NOW - 5000 }]), []);
+    planSend(slots, users({}), send(), NOW, GRACE);
+    expect(slots[0]).toMatchObject({ action: 'invite', settleFirst: NOW - 5000 });
   });
 
-  test('--limit defers the rows past it, and says how many', () => {
-    const slots = [slot(2, 'a@x.co'), slot(3, 'b@x.co'), slot(4, 'c@x.co')];
+  test('an outcome_unknown row without a journal entry is checked too (its time unknown: old enough)', () => {
+    const slots = [slot(2, 'u@x.co')];
+    foldEarlier(slots, earlier([before(2, 'u@x.co', { status: 'failed', errorCode: 'outcome_unknown' })]), new Map(), []);
+    expect(slots[0]?.inFlight).toEqual({ action: 'invite', sentAt: 0 });
+  });
+});
+
+describe('planSend', () => {
+  test('new people are invited; people in the account are skipped with why; the owner is never touched', () => {
+    const slots = [slot(2, 'new@x.co'), slot(3, 'act@x.co'), slot(4, 'pend@x.co'), slot(5, 'boss@x.co')];
+    planSend(slots, users({ 'act@x.co': 'active', 'pend@x.co': 'pending', 'boss@x.co': 'owner' }), send({ update: true, resendPending: true }), NOW, GRACE);
+    expect(view(slots)).toEqual([
+      ['new@x.co', 'invite', undefined],
+      ['act@x.co', 'update', undefined],
+      ['pend@x.co', 'update', undefined],
+      ['boss@x.co', 'skipped', 'owner'],
+    ]);
+  });
+
+  test('--update: what this tool last granted decides; the same access needs nothing, a different one is updated once', () => {
+    const slots = [slot(2, 'same@x.co'), slot(3, 'moved@x.co', 'contacts:view|import'), slot(4, 'unknown@x.co')];
+    foldEarlier(slots, earlier([before(2, 'same@x.co'), before(3, 'moved@x.co', { status: 'updated', action: 'update' }), before(4, 'unknown@x.co', { status: 'skipped', errorCode: 'already_active', invoiceId: undefined })]), new Map(), []);
+    planSend(slots, users({ 'same@x.co': 'active', 'moved@x.co': 'active', 'unknown@x.co': 'active' }), send({ update: true }), NOW, GRACE);
+    expect(view(slots)).toEqual([
+      ['same@x.co', 'invited', undefined], // kept as the earlier run left it
+      ['moved@x.co', 'update', undefined],
+      ['unknown@x.co', 'update', undefined], // no record of its access: set once
+    ]);
+  });
+
+  test('without --update nothing is sent to people in the account, but a changed access is counted', () => {
+    const slots = [slot(2, 'moved@x.co', 'contacts:view|import')];
+    foldEarlier(slots, earlier([before(2, 'moved@x.co')]), new Map(), []);
+    const notes = planSend(slots, users({ 'moved@x.co': 'active' }), send(), NOW, GRACE);
+    expect(notes.accessChanged).toBe(1);
+    expect(view(slots)).toEqual([['moved@x.co', 'invited', undefined]]);
+  });
+
+  test('--resend-pending: once per pending person; an update goes first and the resend waits', () => {
+    const slots = [slot(2, 'p1@x.co'), slot(3, 'p2@x.co'), slot(4, 'p3@x.co', 'contacts:view|import')];
+    foldEarlier(slots, earlier([before(2, 'p1@x.co', { status: 'resent', action: 'resend' }), before(3, 'p2@x.co'), before(4, 'p3@x.co')]), new Map(), []);
+    planSend(slots, users({ 'p1@x.co': 'pending', 'p2@x.co': 'pending', 'p3@x.co': 'pending' }), send({ update: true, resendPending: true }), NOW, GRACE);
+    expect(view(slots)).toEqual([
+      ['p1@x.co', 'resent', undefined], // resent by an earlier run: not again
+      ['p2@x.co', 'resend', undefined],
+      ['p3@x.co', 'update', undefined],
+    ]);
+  });
+
+  test('a refused row is kept, unless its access was changed since (then it is sent again)', () => {
+    const refused = (line: number, email: string) => before(line, email, { status: 'failed', errorCode: 'invalid_parameter', httpStatus: 400, invoiceId: undefined });
+    const slots = [slot(2, 'same@x.co'), slot(3, 'fixed@x.co', 'contacts:view|import')];
+    foldEarlier(slots, earlier([refused(2, 'same@x.co'), refused(3, 'fixed@x.co')]), new Map(), []);
+    planSend(slots, users({}), send(), NOW, GRACE);
+    expect(view(slots)).toEqual([
+      ['same@x.co', 'failed', 'invalid_parameter'],
+      ['fixed@x.co', 'invite', undefined],
+    ]);
+  });
+
+  test('--limit defers the requests past it; rows that only wait for the list are not counted', () => {
+    const slots = [slot(2, 'a@x.co'), slot(3, 'b@x.co'), slot(4, 'c@x.co'), slot(5, 'young@x.co')];
+    foldEarlier(slots, earlier([]), journal([{ email: 'young@x.co', at: NOW }]), []);
+    planSend(slots, users({}), send(), NOW, GRACE);
     expect(deferPastLimit(slots, 1)).toBe(2);
-    expect(slots.map((s) => [s.row.status, s.row.errorCode])).toEqual([
-      ['valid', undefined],
-      ['deferred', 'limit'],
-      ['deferred', 'limit'],
+    expect(toSend(slots).map((s) => s.email)).toEqual(['a@x.co', 'young@x.co']);
+    expect(slots.filter((s) => s.row.status === 'deferred').map((s) => [s.row.email, s.row.errorCode])).toEqual([
+      ['b@x.co', 'limit'],
+      ['c@x.co', 'limit'],
     ]);
-    expect(deferPastLimit(slots, undefined)).toBe(0);
   });
 });

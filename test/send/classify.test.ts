@@ -1,15 +1,18 @@
 import { describe, expect, test } from '@jest/globals';
-import { classifyInvite } from '../../src/send/classify.js';
+import { ACTIONS } from '../../src/send/actions.js';
+import { classify } from '../../src/send/classify.js';
 import type { Answer } from '../../src/send/client.js';
 
 const response = (status: number, body: unknown): Answer => ({ kind: 'response', status, rate: {}, body });
+const classifyInvite = (answer: Answer) => classify(answer, ACTIONS.invite.already);
 
 describe('classification of answers', () => {
-  test('2xx is invited, with or without an invoice_id', () => {
-    expect(classifyInvite(response(200, { status: 'OK', invoice_id: 'INV-1' }))).toEqual({ type: 'invited', status: 200, invoiceId: 'INV-1' });
-    expect(classifyInvite(response(200, { status: 'OK', invoice_id: null }))).toEqual({ type: 'invited', status: 200, invoiceId: undefined });
-    expect(classifyInvite(response(200, { status: 'OK' }))).toEqual({ type: 'invited', status: 200, invoiceId: undefined });
-    expect(classifyInvite(response(201, undefined))).toMatchObject({ type: 'invited' });
+  test('2xx is done, with or without an invoice_id; credit notes are joined', () => {
+    expect(classifyInvite(response(200, { status: 'OK', invoice_id: 'INV-1' }))).toEqual({ type: 'done', status: 200, invoiceId: 'INV-1', creditNotes: undefined });
+    expect(classifyInvite(response(200, { status: 'OK', invoice_id: null }))).toEqual({ type: 'done', status: 200, invoiceId: undefined, creditNotes: undefined });
+    expect(classifyInvite(response(200, { status: 'OK' }))).toEqual({ type: 'done', status: 200, invoiceId: undefined, creditNotes: undefined });
+    expect(classifyInvite(response(201, undefined))).toMatchObject({ type: 'done' });
+    expect(classify(response(200, { status: 'OK', credit_notes: ['CN-1', 'CN-2'] }))).toMatchObject({ type: 'done', creditNotes: 'CN-1; CN-2' });
   });
 
   test.each([
@@ -38,7 +41,8 @@ describe('classification of answers', () => {
     expect(classifyInvite(response(401, { code: 'unauthorized', message: 'Key not found' })).type).toBe('auth');
     expect(classifyInvite(response(403, { code: 'permission_denied', message: 'no' })).type).toBe('forbidden');
     expect(classifyInvite(response(429, {})).type).toBe('rate_limited');
-    expect(classifyInvite(response(503, '<html>busy</html>'))).toEqual({ type: 'server', status: 503, code: 'http_503', message: '<html>busy</html>' });
+    expect(classifyInvite(response(503, '<html>busy</html>'))).toEqual({ type: 'server', status: 503, code: 'http_503', message: 'an HTML page (from a proxy or gateway, not from Brevo)' });
+    expect(classifyInvite(response(502, '<html><head><title>502 Bad Gateway</title></head><body>...</body></html>'))).toMatchObject({ type: 'server', message: 'an HTML page: "502 Bad Gateway"' });
     expect(classifyInvite(response(404, undefined))).toEqual({ type: 'rejected', status: 404, code: 'http_404', message: 'Brevo answered HTTP 404' });
   });
 
@@ -46,5 +50,24 @@ describe('classification of answers', () => {
     expect(classifyInvite({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })).toMatchObject({ type: 'network', code: 'network' });
     expect(classifyInvite({ kind: 'error', phase: 'unknown', code: 'timeout', message: 'Headers Timeout Error' })).toMatchObject({ type: 'unknown', code: 'timeout' });
     expect(classifyInvite({ kind: 'error', phase: 'unknown', code: 'ECONNRESET', message: 'other side closed' })).toMatchObject({ type: 'unknown', code: 'network' });
+  });
+});
+
+describe('"already so", per action', () => {
+  test.each([
+    [404, { code: 'document_not_found', message: 'User not found' }],
+    [400, { code: 'invalid_parameter', message: 'The user does not exist' }],
+    [400, { code: 'invalid_parameter', message: 'Invitation already cancelled' }],
+  ])('removing someone who is not there (%s %j) is "already"', (status, body) => {
+    expect(classify(response(status, body), ACTIONS.revoke.already).type).toBe('already');
+    expect(classify(response(status, body), ACTIONS.cancel.already).type).toBe('already');
+  });
+
+  test('a refusal to remove for another reason is not', () => {
+    expect(classify(response(400, { code: 'invalid_parameter', message: 'The invitation is still pending: cancel it instead' }), ACTIONS.revoke.already).type).toBe('rejected');
+  });
+
+  test('an update has no "already": a 400 is a refusal', () => {
+    expect(classify(response(400, { code: 'invalid_parameter', message: 'User already exists' }), ACTIONS.update.already).type).toBe('rejected');
   });
 });

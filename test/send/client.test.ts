@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { Agent, MockAgent } from 'undici';
 import { startSimulator } from '../../src/simulator/server.js';
 import { CATALOG, FEATURES } from '../../src/catalog/catalog.js';
+import { ACTIONS } from '../../src/send/actions.js';
 import { BrevoClient, invitationBody, rateHeaders } from '../../src/send/client.js';
 import type { Invitation } from '../../src/types.js';
 import { createRowValidator } from '../../src/validate/row.js';
@@ -24,6 +25,7 @@ afterEach(async () => {
 });
 
 const invitation: Invitation = { email: 'ann@example.com', allFeaturesAccess: false, privileges: [{ feature: 'contacts', permissions: ['view', 'import'] }] };
+const inviteRequest = ACTIONS.invite.request({ email: invitation.email, invitation });
 
 describe('client', () => {
   test('posts the invitation with the api-key header and reads the rate-limit headers', async () => {
@@ -36,8 +38,8 @@ describe('client', () => {
         return { status: 'OK', invoice_id: 'INV-1' };
       }, { headers: { 'x-sib-ratelimit-limit': '100', 'x-sib-ratelimit-remaining': '97', 'x-sib-ratelimit-reset': '1234' } });
     const client = new BrevoClient({ baseUrl: BASE, apiKey: 'k-123', timeoutMs: 1000, dispatcher: agent });
-    const answer = await client.inviteUser(invitation);
-    expect(answer).toEqual({ kind: 'response', status: 200, rate: { limit: 100, remaining: 97, resetSeconds: 1234 }, body: { status: 'OK', invoice_id: 'INV-1' } });
+    const answer = await client.call(inviteRequest);
+    expect(answer).toMatchObject({ kind: 'response', status: 200, rate: { limit: 100, remaining: 97, resetSeconds: 1234 }, body: { status: 'OK', invoice_id: 'INV-1' } });
     expect(seen.body).toEqual({ email: 'ann@example.com', all_features_access: false, privileges: [{ feature: 'contacts', permissions: ['view', 'import'] }] });
     expect(seen.headers?.['api-key']).toBe('k-123');
     expect(seen.headers?.['content-type']).toBe('application/json');
@@ -59,6 +61,18 @@ describe('client', () => {
     });
   });
 
+  test('the key is removed from whatever the server sends back (an error page that echoes the request)', async () => {
+    const key = 'xkeysib-0123456789abcdef';
+    agent
+      .get('https://api.brevo.com')
+      .intercept({ path: '/v3/organization/user/invitation/send', method: 'POST' })
+      .reply(400, { code: 'invalid_parameter', message: `bad request; headers: api-key: ${key}` });
+    const client = new BrevoClient({ baseUrl: BASE, apiKey: key, timeoutMs: 1000, dispatcher: agent });
+    const answer = await client.call(inviteRequest);
+    expect(JSON.stringify(answer)).not.toContain(key);
+    expect(answer).toMatchObject({ body: { message: 'bad request; headers: api-key: [redacted]' } });
+  });
+
   test('a non-JSON error page is kept as text', async () => {
     agent.get('https://api.brevo.com').intercept({ path: '/v3/organization/invited/users', method: 'GET' }).reply(502, '<html>Bad gateway</html>');
     const client = new BrevoClient({ baseUrl: BASE, apiKey: 'k', timeoutMs: 1000, dispatcher: agent });
@@ -72,15 +86,15 @@ describe('client', () => {
     pool.intercept({ path: '/v3/organization/user/invitation/send', method: 'POST' }).replyWithError(refused);
     pool.intercept({ path: '/v3/organization/user/invitation/send', method: 'POST' }).replyWithError(reset);
     const client = new BrevoClient({ baseUrl: BASE, apiKey: 'k', timeoutMs: 1000, dispatcher: agent });
-    expect(await client.inviteUser(invitation)).toMatchObject({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED' });
-    expect(await client.inviteUser(invitation)).toMatchObject({ kind: 'error', phase: 'unknown' });
+    expect(await client.call(inviteRequest)).toMatchObject({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED' });
+    expect(await client.call(inviteRequest)).toMatchObject({ kind: 'error', phase: 'unknown' });
   });
 
   test('an answer slower than the timeout is a timeout of unknown outcome (real HTTP, the simulator)', async () => {
     const sim = await startSimulator({ faultPlan: () => 'slow', slowMs: 400 });
     try {
       const client = new BrevoClient({ baseUrl: sim.url, apiKey: 'k', timeoutMs: 100, dispatcher: new Agent() });
-      expect(await client.inviteUser(invitation)).toMatchObject({ kind: 'error', phase: 'unknown', code: 'timeout' });
+      expect(await client.call(inviteRequest)).toMatchObject({ kind: 'error', phase: 'unknown', code: 'timeout' });
       expect(sim.invitations().get('ann@example.com')).toBe(1); // it was processed all the same
     } finally {
       await sim.close();

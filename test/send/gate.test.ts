@@ -97,7 +97,7 @@ describe('gate', () => {
     await expect(gate.acquire()).rejects.toEqual(new WindowTooFar(t0 + 1_800_000));
   });
 
-  test('a 429 pauses every sender until the reset, and adds a second of margin from then on', async () => {
+  test('a 429 before the estimated reset (a shared budget) pauses every sender until the reset, and teaches no margin', async () => {
     const { clock, gate, t0 } = setup();
     await gate.acquire();
     gate.release({ limit: 10, remaining: 5, resetSeconds: 30 }, 200);
@@ -107,7 +107,68 @@ describe('gate', () => {
     await clock.run(a);
     expect(clock.now() - t0).toBe(4000);
     gate.release({ limit: 10, remaining: 9, resetSeconds: 5 }, 200);
-    expect(gate.budget.resetAt).toBe(clock.now() + 5000 + 1000);
+    expect(gate.budget.resetAt).toBe(clock.now() + 5000);
+    expect(gate.budget.marginMs).toBe(0);
+  });
+
+  test('429s of one window are one event: twenty in flight do not stop the run; it waits for the reset', async () => {
+    const { clock, gate, t0 } = setup({ maxWaitMs: 60_000 });
+    await gate.acquire();
+    gate.release({ limit: 100, remaining: 50, resetSeconds: 600 }, 200);
+    for (let i = 0; i < 20; i++) await gate.acquire();
+    for (let i = 0; i < 20; i++) gate.release({ limit: 100, remaining: 0, resetSeconds: 6 }, 429);
+    await clock.run(gate.acquire());
+    expect(clock.now() - t0).toBe(6000);
+  });
+
+  test('a reset header that runs late: probes back off (1, 2, 4 s), and the lateness learned widens later estimates', async () => {
+    const { clock, gate, t0 } = setup();
+    await gate.acquire();
+    gate.release({ limit: 10, remaining: 0, resetSeconds: 2 }, 200); // the window is empty until t0 + 2 s, it says
+    const starts: number[] = [];
+    // The server really resets at t0 + 9 s: every probe before that is refused, announcing "1 s".
+    for (;;) {
+      await clock.run(gate.acquire());
+      starts.push(clock.now() - t0);
+      if (clock.now() - t0 >= 9000) break;
+      gate.release({ limit: 10, remaining: 0, resetSeconds: 1 }, 429);
+    }
+    expect(starts).toEqual([2000, 3000, 5000, 9000]); // not one request every second
+    gate.release({ limit: 10, remaining: 9, resetSeconds: 10 }, 200);
+    expect(gate.budget.marginMs).toBe(7000); // the announced reset (t0 + 2 s) ran 7 s late
+    expect(gate.budget.resetAt).toBe(clock.now() + 10_000 + 7000);
+  });
+
+  test('held back by 429s longer than --max-wait in all, the run gives up on time, not on a count', async () => {
+    const { clock, gate } = setup({ maxWaitMs: 10_000 });
+    let refused = 0;
+    const outcome = await clock.run(
+      (async () => {
+        try {
+          for (;;) {
+            await gate.acquire();
+            refused++;
+            gate.release({ limit: 10, remaining: 0, resetSeconds: 1 }, 429);
+          }
+        } catch (err) {
+          return err;
+        }
+      })(),
+    );
+    expect(outcome).toBeInstanceOf(WindowTooFar);
+    expect(refused).toBeLessThan(8); // backing off, not a probe every second
+  });
+
+  test('what an earlier run knew: a window empty until its reset is not probed before it', async () => {
+    const clock = new FakeClock();
+    const t0 = clock.now();
+    const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: HOUR, known: { resetAt: t0 + 120_000, marginMs: 1500 } });
+    await clock.run(gate.acquire());
+    expect(clock.now() - t0).toBe(120_000);
+    gate.release({ limit: 100, remaining: 99, resetSeconds: 3600 }, 200);
+    expect(gate.budget.resetAt).toBe(clock.now() + 3_600_000 + 1500);
+    const cron = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 10_000, known: { resetAt: clock.now() + 120_000 } });
+    await expect(cron.acquire()).rejects.toBeInstanceOf(WindowTooFar); // no request at all
   });
 
   test('a 429 with reset 0 still pauses a second', async () => {

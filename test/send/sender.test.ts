@@ -1,6 +1,6 @@
 /** The sender with a scripted API and a fake clock: decisions, counts and stops, without real time. */
 import { describe, expect, test } from '@jest/globals';
-import type { Answer } from '../../src/send/client.js';
+import type { Answer, ApiRequest } from '../../src/send/client.js';
 import { Gate } from '../../src/send/gate.js';
 import { RunControl } from '../../src/send/control.js';
 import { FORBIDDEN_STREAK_LIMIT, fetchUsers, sendAll, type SendJob } from '../../src/send/sender.js';
@@ -17,8 +17,8 @@ const usersList = (emails: string[]): Answer => ok({ users: emails.map((email) =
 
 function job(i: number): SendJob {
   const invitation: Invitation = { email: `p${i}@example.com`, allFeaturesAccess: true, privileges: [] };
-  const row: RowResult = { line: i + 1, email: invitation.email, status: 'deferred', attempts: 0, granted: 'all', extra: [] };
-  return { row, invitation };
+  const row: RowResult = { line: i + 1, email: invitation.email, status: 'deferred', attempts: 0, granted: 'all', extra: '' };
+  return { row, action: 'invite', target: { email: invitation.email, invitation } };
 }
 
 /** An API whose answers come from a script, each after 10 ms of fake time. */
@@ -28,10 +28,11 @@ function scripted(clock: FakeClock, invite: (email: string, n: number) => Answer
   return {
     calls,
     api: {
-      inviteUser: async (inv: Invitation) => {
-        calls.push(`POST ${inv.email}`);
+      call: async (request: ApiRequest) => {
+        const email = (request.body as { email: string }).email;
+        calls.push(`POST ${email}`);
         await clock.sleep(10);
-        return invite(inv.email, ++n);
+        return invite(email, ++n);
       },
       listUsers: async () => {
         calls.push('GET');
@@ -45,7 +46,7 @@ function scripted(clock: FakeClock, invite: (email: string, n: number) => Answer
 function run(clock: FakeClock, api: ReturnType<typeof scripted>['api'], jobs: SendJob[], maxRetries = 3) {
   const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 3_600_000 });
   const control = new RunControl(gate);
-  const done = sendAll(jobs, { api, gate, clock, random: () => 0.5, policy: { maxRetries, baseMs: 1000, capMs: 30_000 }, concurrency: 2 }, control);
+  const done = sendAll(jobs, { api, gate, clock, random: () => 0.5, policy: { maxRetries, baseMs: 1000, capMs: 30_000 }, concurrency: 2, settleAfterMs: 0, maxWaitMs: 3_600_000 }, control);
   return { control, done: clock.run(done) };
 }
 
@@ -60,14 +61,52 @@ describe('sender', () => {
     expect(control.totals).toMatchObject({ requests: 3, rateLimited: 2 });
   });
 
-  test('5xx is retried with backoff up to --max-retries, then the row fails with the attempts', async () => {
+  test('a 5xx to an invitation (a gateway after Brevo processed it) is settled by the list, not sent again', async () => {
     const clock = new FakeClock();
-    const { api } = scripted(clock, () => ok({ code: 'internal_error', message: 'boom' }, 503));
-    const start = clock.now();
+    const { api, calls } = scripted(clock, () => ok({ code: 'bad_gateway', message: 'gateway' }, 502), () => usersList(['p1@example.com']));
+    const [result] = await run(clock, api, [job(1)], 3).done;
+    expect(result).toMatchObject({ status: 'invited', attempts: 1 });
+    expect(result?.errorMessage).toContain('unclear (HTTP 502)');
+    expect(calls).toEqual(['POST p1@example.com', 'GET']);
+  });
+
+  test('a 5xx that Brevo did not process is sent again after the list says so, up to --max-retries, then fails as retryable', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = scripted(clock, () => ok({ code: 'internal_error', message: 'boom' }, 503));
     const [result] = await run(clock, api, [job(1)], 2).done;
-    expect(result).toMatchObject({ status: 'failed', errorCode: 'http_503', httpStatus: 503, attempts: 3 });
-    expect(result?.errorMessage).toContain('gave up after 3 attempts');
-    expect(clock.now() - start).toBe(30 + 500 + 1000); // three answers, then jittered backoffs of half of 1 s and 2 s
+    expect(result).toMatchObject({ status: 'failed', errorCode: 'http_503', attempts: 3 });
+    expect(result?.errorMessage).toContain('gave up after 3 attempts; brevo-invite --resume tries it again');
+    expect(calls).toEqual(['POST p1@example.com', 'GET', 'POST p1@example.com', 'GET', 'POST p1@example.com', 'GET']);
+  });
+
+  test('an answer that may hide a request is not trusted against a list taken before the grace period: the list waits', async () => {
+    const clock = new FakeClock();
+    const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 3_600_000 });
+    const control = new RunControl(gate);
+    let recorded = false;
+    const api = {
+      call: async () => {
+        await clock.sleep(1000); // times out on our side...
+        void clock.sleep(2500).then(() => (recorded = true)); // ...and Brevo records it 2.5 s later
+        return { kind: 'error', phase: 'unknown', code: 'timeout', message: 'no answer' } as Answer;
+      },
+      listUsers: async () => usersList(recorded ? ['p1@example.com'] : []),
+    };
+    const started = clock.now();
+    const [result] = await clock.run(sendAll([job(1)], { api, gate, clock, random: () => 0.5, policy: { maxRetries: 3, baseMs: 1000, capMs: 30_000 }, concurrency: 1, settleAfterMs: 31_000, maxWaitMs: 3_600_000 }, control));
+    expect(result).toMatchObject({ status: 'invited', attempts: 1 });
+    expect(clock.now() - started).toBeGreaterThanOrEqual(31_000); // the list was asked once the grace period had passed
+    expect(control.totals.requests).toBe(2);
+  });
+
+  test('when the grace period is longer than --max-wait, the row is deferred as unknown instead of being sent again', async () => {
+    const clock = new FakeClock();
+    const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 5000 });
+    const control = new RunControl(gate);
+    const { api, calls } = scripted(clock, () => ({ kind: 'error', phase: 'unknown', code: 'timeout', message: 'no answer' }));
+    const [result] = await clock.run(sendAll([job(1)], { api, gate, clock, random: () => 0.5, policy: { maxRetries: 3, baseMs: 1000, capMs: 30_000 }, concurrency: 1, settleAfterMs: 60_000, maxWaitMs: 5000 }, control));
+    expect(result).toMatchObject({ status: 'deferred', errorCode: 'outcome_unknown' });
+    expect(calls).toEqual(['POST p1@example.com', 'GET']);
   });
 
   test('a lost answer is settled by the list: found means invited, with no second request', async () => {
@@ -138,14 +177,25 @@ describe('sender', () => {
     expect(results.filter((r) => r.status === 'deferred').length).toBeGreaterThan(0);
   });
 
-  test('a list call that keeps failing says why, for the summary', async () => {
+  test('the first list call tells a set-up mistake (connection refused) from an outage; a later one retries and says why', async () => {
     const clock = new FakeClock();
     const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 3_600_000 });
     const control = new RunControl(gate);
-    const { api } = scripted(clock, () => ok(), () => ({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' }));
-    const users = await clock.run(fetchUsers({ api, gate, clock, random: () => 0.5, policy: { maxRetries: 2, baseMs: 1000, capMs: 30_000 }, concurrency: 1 }, control));
-    expect(users).toBeUndefined();
-    expect(control.listProblem).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    const { api, calls } = scripted(clock, () => ok(), () => ({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' }));
+    const deps = { api, gate, clock, random: () => 0.5, policy: { maxRetries: 2, baseMs: 1000, capMs: 30_000 } };
+    expect(await clock.run(fetchUsers(deps, control, { firstCall: true }))).toMatchObject({ ok: false, problem: 'setup', setup: 'refused' });
+    expect(calls).toHaveLength(1);
+    expect(await clock.run(fetchUsers(deps, control, { firstCall: false }))).toEqual({ ok: false, problem: 'unavailable', detail: 'connect ECONNREFUSED 127.0.0.1:1 (ECONNREFUSED)' });
+    expect(calls).toHaveLength(4);
+  });
+
+  test('a 404 on the first list call is a wrong base URL; a timeout is an outage, retried', async () => {
+    const clock = new FakeClock();
+    const gate = new Gate(clock, { ratePerSecond: 0, maxWaitMs: 3_600_000 });
+    const control = new RunControl(gate);
+    const deps = (list: () => Answer) => ({ ...scripted(clock, () => ok(), list), gate, clock, random: () => 0.5, policy: { maxRetries: 1, baseMs: 1000, capMs: 30_000 } });
+    expect(await clock.run(fetchUsers(deps(() => ok({ code: 'not_found', message: 'No route' }, 404)), control, { firstCall: true }))).toMatchObject({ problem: 'setup', setup: 'not_found' });
+    expect(await clock.run(fetchUsers(deps(() => ({ kind: 'error', phase: 'unknown', code: 'timeout', message: 'x' })), control, { firstCall: true }))).toMatchObject({ problem: 'unavailable', detail: 'no answer within --timeout' });
   });
 
   test('a permanent refusal is not retried, and the others go on', async () => {

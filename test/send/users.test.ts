@@ -5,9 +5,18 @@ describe('the invited-users list', () => {
   test('email (lower-cased) -> state; anything but "pending" is a user already in', () => {
     const users = parseUsers({ users: [{ email: ' Ann@Example.com ', status: 'pending', is_owner: false }, { email: 'bob@example.com', status: 'active' }, { email: 'cy@example.com' }] });
     expect([...(users ?? [])]).toEqual([
-      ['ann@example.com', 'pending'],
-      ['bob@example.com', 'active'],
-      ['cy@example.com', 'active'],
+      ['ann@example.com', { status: 'pending', isOwner: false }],
+      ['bob@example.com', { status: 'active', isOwner: false }],
+      ['cy@example.com', { status: 'active', isOwner: false }],
+    ]);
+  });
+
+  test('the owner is known, whether is_owner is a boolean or (as the schema says) a string', () => {
+    const users = parseUsers({ users: [{ email: 'a@x.co', status: 'active', is_owner: true }, { email: 'b@x.co', status: 'active', is_owner: 'true' }, { email: 'c@x.co', status: 'active', is_owner: 'false' }] });
+    expect([...(users ?? [])].map(([e, u]) => [e, u.isOwner])).toEqual([
+      ['a@x.co', true],
+      ['b@x.co', true],
+      ['c@x.co', false],
     ]);
   });
 

@@ -23,8 +23,18 @@ describe('existing results', () => {
     await expect(checkReplaceable(path, 'validate')).resolves.toBeUndefined();
   });
 
-  test.each(['invited', 'skipped', 'failed', 'deferred'])('a row %s means an earlier send', async (status) => {
+  test.each(['invited', 'updated', 'resent', 'revoked', 'cancelled', 'failed'])('a row %s means an earlier send', async (status) => {
     expect(await inspectResults(file(`${HEADER}2,a@x.co,valid,,,,,0,contacts:view,,\r\n3,b@x.co,${status},INV-1,,,200,1,contacts:view,2026-01-01T00:00:00.000Z,`))).toBe('send');
+  });
+
+  test('a request without an answer (deferred, outcome_unknown) means an earlier send, even on a row with no line (left the input)', async () => {
+    expect(await inspectResults(file(`${HEADER},b@x.co,deferred,,outcome_unknown,sent without an answer,,1,contacts:view,,\r\n`))).toBe('send');
+  });
+
+  test.each(['skipped', 'deferred'])('a file in which nothing was sent (every row %s) may be replaced: it would only block the corrected run', async (status) => {
+    const path = file(`${HEADER}2,a@x.co,${status},,brevo_unavailable,"not sent: Brevo did not answer",,0,contacts:view,,\r\n`);
+    expect(await inspectResults(path)).toBe('dry-run');
+    await expect(checkReplaceable(path, 'send')).resolves.toBeUndefined();
   });
 
   test('a send status far into a large file is found, across the reading chunks', async () => {

@@ -4,18 +4,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '../../simulator/server.js';
+import type { RunReport } from '../../run/report.js';
 import type { CliIo } from '../io.js';
 import { sendCommand } from './send.js';
 
 const asset = (name: string) => fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url));
 
-export async function demoCommand(io: CliIo): Promise<number> {
+export async function demoCommand(io: CliIo): Promise<{ report: RunReport; baseUrl: string }> {
   const sim = await startSimulator({
     rateLimit: { limit: 100, windowMs: 60 * 60_000 },
     latencyMs: 40,
-    existing: [{ email: 'owner@example.com', status: 'active' }],
+    existing: [{ email: 'owner@example.com', status: 'active', isOwner: true }],
   });
-  io.stderr.write(`Demo: sending ${asset('sample.csv')} to a local Brevo simulator at ${sim.url} (nothing real is sent).\n`);
+  io.stdout.write(`Demo: sending ${asset('sample.csv')} to a local Brevo simulator at ${sim.url} (nothing real is sent).\n`);
   try {
     return await sendCommand(
       asset('sample.csv'),

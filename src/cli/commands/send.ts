@@ -1,26 +1,34 @@
-/** `brevo-invite send <file>`: validate, then invite, against Brevo or the simulator. */
+/** `brevo-invite send <file>`: validate, then bring the account in line, against Brevo or the simulator. */
 import { systemClock } from '../../clock.js';
 import { usageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
+import type { RunReport } from '../../run/report.js';
 import { sendRun } from '../../run/send-run.js';
 import { BrevoClient, createPool } from '../../send/client.js';
 import { logSettings, type CliIo } from '../io.js';
 import { resolveSendOptions, type RawFlags } from '../options.js';
+import { knownBudget } from '../output.js';
 import { confirmPlan } from '../prompt.js';
 import { progressFor } from '../progress.js';
-import { checkBaseUrl, loadApiKey } from '../secrets.js';
-import { finishRun, planInputs } from './common.js';
+import { checkBaseUrl, loadApiKey, baseUrlWarning } from '../secrets.js';
+import { emailLogger, planInputs } from './common.js';
 
 /** `replaceResults`: only the demo sets it, to replace its own earlier results on a fresh simulator. */
-export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unknown; replaceResults?: boolean }, io: CliIo): Promise<number> {
+export async function sendCommand(
+  file: string,
+  flags: RawFlags & { apiKey?: unknown; replaceResults?: boolean },
+  io: CliIo,
+): Promise<{ report: RunReport; baseUrl: string }> {
   if (flags.apiKey !== undefined) {
     throw usageError('--api-key is not accepted: a key on the command line shows in process lists and shell history. Set BREVO_API_KEY (or put it in .env), or use --api-key-file FILE');
   }
   const options = resolveSendOptions(flags, io.env);
   const baseUrl = checkBaseUrl(options.baseUrl);
   const apiKey = loadApiKey(options.apiKeyFile, io.env, io.cwd);
+  const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, secrets: () => [apiKey], runId: io.runId });
+  const warning = baseUrlWarning(baseUrl);
+  if (warning !== undefined) log.warn({ baseUrl }, warning);
   const inputs = await planInputs(file, flags.output as string | undefined, options, io);
-  const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, secrets: () => [apiKey] });
   const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
 
   const pool = createPool(baseUrl, options.concurrency, options.timeoutMs);
@@ -29,13 +37,19 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
     const report = await sendRun(
       {
         ...inputs,
+        baseUrl,
+        runId: io.runId ?? '',
         concurrency: options.concurrency,
         ratePerSecond: options.ratePerSecond,
         maxRetries: options.maxRetries,
         maxWaitMs: options.maxWaitMs,
+        settleAfterMs: options.timeoutMs + options.settleGraceMs,
         limit: options.limit,
         resume: options.resume,
         skipExisting: options.skipExisting,
+        update: options.update,
+        resendPending: options.resendPending,
+        knownBudget: knownBudget(options.summaryJson, io.cwd, baseUrl, Date.now()),
         replaceResults: flags.replaceResults === true,
       },
       {
@@ -43,13 +57,15 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         clock: systemClock,
         random: Math.random,
         log,
+        logEmail: emailLogger(options.logEmails),
         confirm: interactive && !options.yes ? (plan) => confirmPlan(plan, io) : undefined,
         progress: progressFor(io, log, io.stderr.isTTY === true),
         onInterrupt: io.onInterrupt,
       },
     );
-    log.info({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor }, 'send finished');
-    return await finishRun(io, options, { ...report, input: file });
+    const level = report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 ? 'warn' : 'error';
+    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, report.stoppedFor === undefined ? 'send finished' : `send stopped early: ${report.stoppedFor}`);
+    return { report: { ...report, input: file }, baseUrl };
   } finally {
     await pool.close();
   }

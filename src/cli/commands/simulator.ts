@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { parseDuration } from '../../duration.js';
 import { configError, usageError } from '../../errors.js';
-import { FAULTS, parseFaults } from '../../simulator/faults.js';
+import { DEFAULT_FAULTS, FAULTS, parseFaults } from '../../simulator/faults.js';
+import { parseAccess, toPrivileges } from '../../validate/privileges.js';
 import { startSimulator, type SimulatorOptions } from '../../simulator/server.js';
 import { parseRateLimit } from '../../simulator/window.js';
 import type { CliIo } from '../io.js';
@@ -20,6 +21,32 @@ export interface SimulatorFlags {
   existing?: string;
   acceptKeyFile?: string;
   planLacks?: string;
+  acceptDuplicates?: boolean;
+}
+
+/**
+ * `--existing`: entries separated by commas, each `email[:active|pending|owner][:access]`, the
+ * access in the privileges grammar (`contacts:view|import; templates:*`, or `all`).
+ */
+export function parseExisting(text: string): NonNullable<SimulatorOptions['existing']> {
+  return text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+    .map((entry) => {
+      const [email, ...rest] = entry.split(':');
+      const state = rest[0]?.trim().toLowerCase();
+      const stated = state === 'active' || state === 'pending' || state === 'owner';
+      const spec = parseAccess(stated ? rest.slice(1).join(':') : rest.join(':'));
+      const privileges = toPrivileges(spec.grants).map((p) => ({ feature: p.feature, permissions: [...p.permissions] }));
+      return {
+        email: email!.trim(),
+        status: state === 'pending' ? ('pending' as const) : ('active' as const),
+        isOwner: state === 'owner',
+        allFeaturesAccess: spec.all || state === 'owner',
+        privileges,
+      };
+    });
 }
 
 const bad = (flag: string, expected: string, value: unknown) => usageError(`invalid --${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
@@ -33,20 +60,13 @@ export function simulatorOptions(flags: SimulatorFlags, cwd: string): SimulatorO
   if (latencyMs === undefined) throw bad('latency', 'milliseconds or a duration such as 50ms', flags.latency);
   const failRate = z.coerce.number().min(0).max(1).safeParse(flags.failRate ?? '0');
   if (!failRate.success) throw bad('fail-rate', 'a fraction from 0 to 1, such as 0.2', flags.failRate);
-  const faults = flags.faults === undefined ? [...FAULTS] : parseFaults(flags.faults);
+  const faults = flags.faults === undefined ? [...DEFAULT_FAULTS] : parseFaults(flags.faults);
   if (faults === undefined) throw bad('faults', `a comma-separated list of ${FAULTS.join(', ')}`, flags.faults);
   const slowMs = flags.slow === undefined ? 5000 : parseDuration(flags.slow, 1);
   if (slowMs === undefined) throw bad('slow', 'milliseconds or a duration such as 5s', flags.slow);
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
   if (!Number.isInteger(seed)) throw bad('seed', 'a whole number', flags.seed);
-  const existing = (flags.existing ?? '')
-    .split(',')
-    .map((e) => e.trim())
-    .filter((e) => e !== '')
-    .map((entry) => {
-      const [email, status] = entry.split(':');
-      return { email: email!, status: status === 'pending' ? ('pending' as const) : ('active' as const) };
-    });
+  const existing = parseExisting(flags.existing ?? '');
   let apiKey: string | undefined;
   if (flags.acceptKeyFile !== undefined) {
     try {
@@ -56,7 +76,7 @@ export function simulatorOptions(flags: SimulatorFlags, cwd: string): SimulatorO
     }
   }
   const planLacks = (flags.planLacks ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
-  return { port, rateLimit, latencyMs, failRate: failRate.data, faults, slowMs, seed, existing, apiKey, planLacks };
+  return { port, rateLimit, latencyMs, failRate: failRate.data, faults, slowMs, seed, existing, apiKey, planLacks, acceptDuplicates: flags.acceptDuplicates === true };
 }
 
 export async function simulatorCommand(flags: SimulatorFlags, io: CliIo): Promise<number> {

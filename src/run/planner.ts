@@ -1,0 +1,131 @@
+/**
+ * After the one list call, every valid row gets exactly one planned action, or none (the row is
+ * then `skipped`, with a code that says why, or keeps the outcome an earlier run recorded). Pure:
+ * the rows, the list and the options in; the slots' `action` and `row` out.
+ *
+ * What the tool knows of someone's access comes from its own earlier results (--resume): a row it
+ * invited or updated with the same `granted` needs nothing; a different one is updated (with
+ * --update); a person it has no record of is updated once, since the list does not say which
+ * permissions a user has, and asking would cost the same request as setting them.
+ */
+import { ACTIONS } from '../send/actions.js';
+import type { UserState, Users } from '../send/users.js';
+import type { ActionName, RowResult } from '../types.js';
+import { holdsOutcome, keepEarlier, type Slot } from './slots.js';
+
+export interface SendPlanOptions {
+  /** The list was asked (not --no-skip-existing): people in the account are known. */
+  listed: boolean;
+  update: boolean;
+  resendPending: boolean;
+}
+
+/** Why a row needs no request, as its `error_code` and message. */
+export const SKIP: Record<string, string> = {
+  already_active: 'already a user of the account: not sent',
+  already_pending: 'already invited, the invitation is not yet accepted: not sent',
+  owner: 'the owner of the account: never changed or removed',
+  unchanged: 'already has this access, granted by an earlier run: nothing to send',
+  not_a_user: 'not in the account: nothing to remove',
+};
+
+export function skipped(row: RowResult, code: keyof typeof SKIP, finishedAt: string, message = SKIP[code]): RowResult {
+  return { ...row, status: 'skipped', action: undefined, errorCode: code, errorMessage: message, invoiceId: undefined, creditNotes: undefined, httpStatus: undefined, finishedAt };
+}
+
+/** What the plan found, beyond the actions: for the summary. */
+export interface PlanNotes {
+  /** People in the account whose sheet access differs from what this tool last granted them (without --update). */
+  accessChanged: number;
+}
+
+/**
+ * A request of an earlier run that got no answer. When the list shows it took effect, the row is
+ * done (returns true). When Brevo may still record it (it started less than the grace period
+ * before the list was taken), the row waits for a later list call before anything is sent.
+ */
+export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: number, settleAfterMs: number): boolean {
+  const flight = slot.inFlight;
+  if (flight === undefined) return false;
+  const spec = ACTIONS[flight.action];
+  if (spec.whenUnsure !== 'settle') return false; // safe to repeat: planned as usual
+  const state = users?.get(slot.email!);
+  if (users !== undefined && spec.tookEffect(state)) {
+    const attempts = Math.max(1, slot.earlier?.attempts ?? 0);
+    slot.row = {
+      ...slot.row,
+      action: flight.action,
+      status: spec.done,
+      attempts,
+      finishedAt: new Date(listedAt).toISOString(),
+      errorCode: undefined,
+      httpStatus: undefined,
+      invoiceId: undefined,
+      creditNotes: undefined,
+      errorMessage: `the answer was lost when an earlier run stopped; ${spec.confirmed}`,
+    };
+    return true;
+  }
+  if (users === undefined || listedAt < flight.sentAt + settleAfterMs) {
+    slot.row = { ...slot.row, attempts: slot.earlier?.attempts ?? slot.row.attempts };
+    slot.action = flight.action;
+    slot.settleFirst = flight.sentAt;
+    return true;
+  }
+  return false; // not done, and old enough for the list to be sure: planned as usual
+}
+
+/**
+ * The access this tool last set for the row's person: what it invited or updated them with. A
+ * resent row carries that knowledge on (its `granted` is what the person has as far as the tool
+ * knows, or empty when it does not know).
+ */
+function lastGranted(slot: Slot): string | undefined {
+  const e = slot.earlier;
+  if (e === undefined || e.granted === '') return undefined;
+  return e.status === 'invited' || e.status === 'updated' || e.status === 'resent' ? e.granted : undefined;
+}
+
+/** `send`: invite, update, resend, or nothing, for each valid row. */
+export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions, listedAt: number, settleAfterMs: number): PlanNotes {
+  const notes: PlanNotes = { accessChanged: 0 };
+  const at = new Date(listedAt).toISOString();
+  for (const slot of slots) {
+    if (slot.email === undefined || slot.row.status !== 'valid') continue;
+    if (settleInFlight(slot, users, listedAt, settleAfterMs)) continue;
+    const state = options.listed ? users?.get(slot.email) : undefined;
+    const action = chooseSend(slot, state, options, notes);
+    if (action === 'keep') slot.row = keepEarlier(slot.row, slot.earlier!);
+    else if (action === 'resend') {
+      // Nothing is granted by a resend: the row keeps what is known of the person's access.
+      slot.action = action;
+      slot.row = { ...slot.row, granted: lastGranted(slot) ?? '' };
+    } else if (typeof action === 'string') slot.action = action;
+    else slot.row = skipped(slot.row, action.skip, at);
+  }
+  return notes;
+}
+
+type Choice = ActionName | 'keep' | { skip: keyof typeof SKIP };
+
+function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanOptions, notes: PlanNotes): Choice {
+  const e = slot.earlier;
+  const kept = e !== undefined && holdsOutcome(e);
+  if (state === undefined) {
+    // Refused for good: kept, unless the access asked for has changed since (it was fixed).
+    if (kept && !(e.status === 'failed' && e.granted !== slot.row.granted)) return 'keep';
+    return 'invite';
+  }
+  if (state.isOwner) return { skip: 'owner' };
+  const granted = lastGranted(slot);
+  if (options.update) {
+    const refusedUpdate = e?.status === 'failed' && e.action === 'update' && kept && e.granted === slot.row.granted;
+    if (refusedUpdate) return 'keep';
+    if (granted !== slot.row.granted) return 'update';
+  } else if (granted !== undefined && granted !== slot.row.granted) {
+    notes.accessChanged++;
+  }
+  if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') return 'resend';
+  if (kept && e.status !== 'failed') return 'keep';
+  return { skip: state.status === 'active' ? 'already_active' : 'already_pending' };
+}

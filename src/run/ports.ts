@@ -1,0 +1,72 @@
+/**
+ * What a run needs from outside and shows to it: the API, time, the log, the question before
+ * sending, the progress display and the signals. The CLI provides them; tests pass their own.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { BudgetView, Gate } from '../send/gate.js';
+import type { Api, RequestInfo } from '../send/sender.js';
+import type { ActionName, RowResult } from '../types.js';
+import type { Command, Problems } from './report.js';
+
+/** What the run is about to do, for the confirmation prompt and the progress display. */
+export interface SendPlan {
+  command: Command;
+  /** Requests planned, per action. */
+  actions: Record<ActionName, number>;
+  toSend: number;
+  /** In the account already, nothing to do. */
+  existing: number;
+  /** Kept as an earlier run left them. */
+  alreadyDone: number;
+  invalid: number;
+  duplicate: number;
+  deferredByLimit: number;
+  /** People whose sheet access differs from what this tool last granted them (without --update). */
+  accessChanged: number;
+  /** The first people whose access will be removed (revoke, cancel), for the prompt. */
+  removals: string[];
+  /** The first rows to fix. */
+  problems: Problems;
+  budget: BudgetView;
+  concurrency: number;
+}
+
+export interface ProgressSink {
+  /** Before the plan: the run is waiting for Brevo (the list call, a rate-limit window). */
+  waiting?(what: string, gate: Gate): void;
+  start(plan: SendPlan, gate: Gate): void;
+  request?(info: RequestInfo): void;
+  rowDone(result: RowResult): void;
+  /** The last list call waits until `until` for Brevo to record requests whose answer was lost. */
+  settling?(until: number | undefined, rows: number): void;
+  stop(): void;
+}
+
+/** What to do on Ctrl+C / SIGTERM: the first stops gently, a second flushes and exits at once. */
+export interface InterruptHandlers {
+  stop: (signal: 'SIGINT' | 'SIGTERM') => void;
+  flushNow: () => void;
+  /** Printed at the first signal. */
+  notice?: string;
+  /** Printed before exiting at the second. */
+  flushedNotice?: string;
+  /** Nothing to finish gently (a dry run): the first signal already flushes and exits. */
+  exitAtOnce?: boolean;
+}
+
+export interface RunDeps {
+  api: Api;
+  clock: Clock;
+  random: () => number;
+  log: Logger;
+  /** How a row's email appears in the logs (as is, hashed, or not at all: --log-emails). */
+  logEmail?: ((email: string) => Record<string, string>) | undefined;
+  /** Asked before anything is sent; false cancels the run. Absent: nobody is asked. */
+  confirm?: ((plan: SendPlan) => Promise<boolean>) | undefined;
+  progress?: ProgressSink | undefined;
+  /** Registers what to do on SIGINT/SIGTERM (first: stop gently) and on a second one (flush now). */
+  onInterrupt?: ((handlers: InterruptHandlers) => () => void) | undefined;
+}
+
+export type { BudgetView };
