@@ -1,9 +1,13 @@
 /** The tool refuses an old Node with one sentence and exit 2, before any of the program is loaded. */
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CLI, ROOT, baseEnv, expectNoStackTrace } from '../helpers/cli.js';
+import { cleanTempDirs, tempDir } from '../helpers/files.js';
 import { MIN_NODE, isSupported, nodeVersionProblem } from '../../src/cli/node-version.js';
+
+afterAll(cleanTempDirs);
 
 describe('isSupported', () => {
   test.each([
@@ -61,5 +65,18 @@ describe('the built command on an old Node', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('Usage: brevo-invite');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('the built command, installed without its dependencies', () => {
+  test('says in one sentence that it could not start, exit 70, no stack trace', () => {
+    const dir = tempDir('brevo-invite-broken-');
+    cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    const run = spawnSync(process.execPath, [join(dir, 'dist/cli/main.js'), '--help'], { cwd: dir, env: baseEnv(), encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(70);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^brevo-invite could not start: Cannot find package '[^']+'.*\(reinstall it, or run npm ci in a clone\)\.\n$/);
+    expectNoStackTrace(run.stderr);
   });
 });
