@@ -74,7 +74,9 @@ function parseItem(item: string, spec: AccessSpec): void {
     return;
   }
   const feature = featureName;
-  if (permissionText === '') {
+  // `workflows:|` and `workflows:|||` name no permission either: refused like `workflows:`, not dropped.
+  const names = permissionText.split('|').filter((name) => name !== '');
+  if (names.length === 0) {
     spec.problems.push({
       code: 'missing_permission',
       message: `"${item}" names no permission: write ${feature}:* for all of them, or one of ${feature}:${permissionsOf(feature).join('|')}`,
@@ -86,8 +88,7 @@ function parseItem(item: string, spec: AccessSpec): void {
     granted = new Set();
     spec.grants.set(feature, granted);
   }
-  for (const name of permissionText.split('|')) {
-    if (name === '') continue;
+  for (const name of names) {
     if (name === '*') {
       for (const p of permissionsOf(feature)) granted.add(p);
       continue;

@@ -50,6 +50,15 @@ describe('privileges grammar', () => {
     expect(parseAccess('contacts:').problems[0]?.message).toContain('contacts:*');
   });
 
+  test.each(['workflows:|', 'workflows:|||', 'workflows: |', 'workflows : | | ', 'SALES_PLATFORM:|'])(
+    'a feature with an empty permission list (%j) is refused like "contacts:"',
+    (text) => {
+      const spec = parseAccess(`${text}; contacts:view`);
+      expect(spec.problems.map((p) => p.code)).toEqual(['missing_permission']);
+      expect(spec.problems[0]?.message).toMatch(/^".+" names no permission: write (workflows|sales_platform):\* for all of them/);
+    },
+  );
+
   test('a bare permission name says which feature to put before it', () => {
     expect(parseAccess('contacts:view, export').problems[0]?.message).toBe(
       'unknown feature "export" ("export" is a permission: write it as contacts:export)',

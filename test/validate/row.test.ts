@@ -59,6 +59,8 @@ describe('row validation', () => {
     [{ email: 'a@example.com', privileges: '*; contacts:view' }, ['conflicting_access']],
     [{ email: 'a@example.com', allFeaturesAccess: 'no', privileges: 'all' }, ['conflicting_access']],
     [{ email: 'a@example.com', allFeaturesAccess: 'maybe', privileges: 'contacts:view' }, ['invalid_all_features_access']],
+    [{ email: 'a@example.com', privileges: 'workflows:|; contacts:view' }, ['missing_permission']],
+    [{ email: 'a@example.com', allFeaturesAccess: 'yes', privileges: 'SALES_PLATFORM:|' }, ['missing_permission']],
     [{ email: 'bad', allFeaturesAccess: 'maybe', privileges: 'contact:view', role: 'ghost' }, ['invalid_email', 'invalid_all_features_access', 'unknown_feature', 'unknown_role']],
   ])('%j is invalid: %j', (cells, expected) => {
     expect(codes(validate(cells))).toEqual(expected);
