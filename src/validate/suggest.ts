@@ -21,9 +21,9 @@ export function editDistance(a: string, b: string, max = Infinity): number {
  * The candidate closest to `input`, if it is close enough to be a plausible typo: within a third of
  * the word's length (at least 2 edits), or when one name starts with the other ("contact" / "contacts").
  */
-export function nearest(input: string, candidates: readonly string[]): string | undefined {
+export function nearest<T extends string>(input: string, candidates: readonly T[]): T | undefined {
   const max = Math.max(2, Math.floor(input.length / 3));
-  let best: string | undefined;
+  let best: T | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     const d = editDistance(input, candidate, max);
