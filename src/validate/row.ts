@@ -14,7 +14,7 @@ import {
   type Grants,
   type Problem,
 } from './privileges.js';
-import { normalizeRoleName, type Roles } from './roles.js';
+import { ROLE_SEPARATORS, normalizeRoleName, type Roles } from './roles.js';
 import { didYouMean } from './suggest.js';
 import { emailProblem, normalizeEmail } from './email.js';
 import { quote } from './quote.js';
@@ -41,7 +41,6 @@ const booleanSchema = z
   .transform((v) => TRUE_WORDS.includes(v));
 
 const CACHE_LIMIT = 10_000;
-const ROLE_SEPARATORS = /[;,]/;
 
 
 /** The access part of a row: what it grants, or what is wrong with it. Shared by rows that read the same. */

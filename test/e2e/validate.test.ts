@@ -179,6 +179,22 @@ describe('brevo-invite validate', () => {
     expect(existsSync(join(dir, 'r.csv'))).toBe(false); // refused before any work
   });
 
+  test('a roles file with names that collide ignoring case or hold a separator is exit 2, every problem in one sentence', async () => {
+    const dir = tempDir();
+    const roles = join(dir, 'roles.json');
+    writeFileSync(roles, JSON.stringify({ dup: 'contacts:view', DUP: 'all', 'sales, emea': 'contacts:view', sales: 'contact:veiw' }));
+    const input = join(dir, 'users.csv');
+    writeFileSync(input, 'email,role\nann@example.com,dup\nben@example.com,sales\n');
+    const run = await runCli(['validate', input, '--roles', roles]);
+    expect(run.code).toBe(2);
+    expectNoStackTrace(run.stderr);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('roles "dup" and "DUP" are the same name once case is ignored');
+    expect(run.stderr).toContain('role "sales, emea": a role name cannot contain ";" or ","');
+    expect(run.stderr).toContain('role "sales": unknown feature "contact" (did you mean "contacts"?)');
+    expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
+  });
+
   test('logs are JSON lines on stderr when it is not a terminal', async () => {
     const { run } = await validate(fixture('sample.csv'), ['--roles', fixture('roles.json')]);
     const jsonLines = run.stderr.split('\n').filter((l) => l.startsWith('{'));
