@@ -4,10 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
-import { configError, describeError } from '../errors.js';
+import { configError } from '../errors.js';
+import { fileProblem, plainReason } from '../read/file-check.js';
 import { dropInvisible } from '../invisible.js';
 import { parseAccess, type AccessSpec } from './privileges.js';
 import { quote } from './quote.js';
+import { parseRolesJson } from './roles-json.js';
 
 /** Role name (lower case, trimmed) -> what it grants. */
 export type Roles = ReadonlyMap<string, AccessSpec>;
@@ -74,17 +76,13 @@ function accessProblems(name: string, spec: AccessSpec): string[] {
 const listNames = (names: readonly string[]) => `${names.slice(0, -1).map(quote).join(', ')} and ${quote(names.at(-1)!)}`;
 
 export async function loadRoles(path: string): Promise<Roles> {
+  const problem = await fileProblem(path, { noun: 'roles file', content: 'the roles', flag: '--roles' });
+  if (problem !== undefined) throw configError(problem);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw configError(`cannot read the roles file ${path}: ${describeError(err)}`, err);
+    throw configError(`cannot read the roles file ${path}: ${plainReason(err)}`, err);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw configError(`the roles file ${path} is not valid JSON (${describeError(err)}); expected e.g. {"marketing": "email_campaigns:*; contacts:view"}`, err);
-  }
-  return parseRoles(data, path);
+  return parseRoles(parseRolesJson(text, path), path);
 }

@@ -195,6 +195,25 @@ describe('brevo-invite validate', () => {
     expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
   });
 
+  test('--roles at a missing file, a folder or broken JSON is one plain sentence: no system codes, no JSON offsets', async () => {
+    const dir = tempDir();
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "marketing": "contacts:view",\n  "support": "conversations:*",\n}\n');
+    const cases = [
+      [join(dir, 'nope.json'), `cannot find the file ${join(dir, 'nope.json')} given to --roles: check the path`],
+      [dir, `${dir} is a folder, not a roles file`],
+      [broken, `the roles file ${broken} is not valid JSON: line 4, column 1:`],
+    ] as const;
+    for (const [roles, message] of cases) {
+      const run = await runCli(['validate', fixture('sample.csv'), '-o', join(dir, 'r.csv'), '--roles', roles]);
+      expect(run.code).toBe(2);
+      expectNoStackTrace(run.stderr);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).not.toMatch(/ENOENT|EISDIR|position \d/);
+    }
+  });
+
   test('logs are JSON lines on stderr when it is not a terminal', async () => {
     const { run } = await validate(fixture('sample.csv'), ['--roles', fixture('roles.json')]);
     const jsonLines = run.stderr.split('\n').filter((l) => l.startsWith('{'));

@@ -57,6 +57,48 @@ describe('roles file', () => {
     const path = join(tempDir(), 'roles.json');
     writeFileSync(path, '{ marketing: contacts:view }');
     await expect(loadRoles(path)).rejects.toMatchObject({ code: 'config', message: expect.stringContaining('is not valid JSON') });
-    await expect(loadRoles(join(tempDir(), 'missing.json'))).rejects.toMatchObject({ code: 'config', message: expect.stringContaining('cannot read the roles file') });
+  });
+
+  test.each([
+    ['{\n  "marketing": "contacts:view",\n  support: "conversations:*"\n}\n', 'line 3, column 3: expected double-quoted property name'],
+    ['{\n  "marketing": "contacts:view",\n}\n', 'line 3, column 1: expected double-quoted property name (a comma before "}" or "]" is not allowed in JSON)'],
+    ["{\n  'marketing': 'contacts:view'\n}", 'line 2, column 3: expected property name or \'}\' (JSON needs double quotes)'],
+    ['{"a": "contacts:view"}\n\n nope', 'line 3, column 2: unexpected non-whitespace character after JSON'],
+    ['{"a":\n   nope}', "line 2, column 5: unexpected token 'o'"],
+    ['{"a": "contacts:view"}}', "line 1, column 23: unexpected non-whitespace character after JSON"],
+    ['{"a": "contacts:view"', 'line 1, column 22: expected \',\' or \'}\' after property value: the file ends too early'],
+    ['{"a": "contacts:view",\n "b": "templ', 'line 2, column 13: unterminated string: the file ends too early'],
+    ['{"a": "contacts:view",\n "b": ["templates:*"', 'line 2, column 21: expected \',\' or \']\' after array element: the file ends too early (a quote, "}" or "]" is missing)'],
+  ])('a JSON mistake in %j is reported by line and column, never by position', async (text, where) => {
+    const path = join(tempDir(), 'roles.json');
+    writeFileSync(path, text);
+    const error = await loadRoles(path).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({ code: 'config', message: expect.stringContaining(`the roles file ${path} is not valid JSON: ${where}`) });
+    expect((error as Error).message).not.toMatch(/position/);
+  });
+
+  test('an empty roles file says so', async () => {
+    const path = join(tempDir(), 'roles.json');
+    writeFileSync(path, ' \n');
+    await expect(loadRoles(path)).rejects.toMatchObject({ code: 'config', message: expect.stringContaining(`the roles file ${path} is empty`) });
+  });
+
+  test('a missing file, a folder or a pipe given as the roles file is one plain sentence, without system codes', async () => {
+    const dir = tempDir();
+    const cases: Array<[string, string]> = [
+      [join(dir, 'missing.json'), `cannot find the file ${join(dir, 'missing.json')} given to --roles`],
+      [dir, `${dir} is a folder, not a roles file`],
+    ];
+    for (const [path, message] of cases) {
+      const error = await loadRoles(path).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toMatchObject({ code: 'config', message: expect.stringContaining(message) });
+      expect((error as Error).message).not.toMatch(/E[A-Z]{3,}/);
+    }
   });
 });
