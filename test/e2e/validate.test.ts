@@ -1,6 +1,6 @@
 /** The real CLI, as a child process, on real files: `validate` and the commands around it. */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoStackTrace, fixture, runCli } from '../helpers/cli.js';
 import { cleanTempDirs, readHeader, readResults, tempDir } from '../helpers/files.js';
@@ -212,6 +212,21 @@ describe('brevo-invite validate', () => {
       expect(run.stderr).toContain(message);
       expect(run.stderr).not.toMatch(/ENOENT|EISDIR|position \d/);
     }
+  });
+
+  test('10,000 rows with an unknown role among 3,000 roles: the results grow with the rows, not rows x roles', async () => {
+    const dir = tempDir();
+    const roles = join(dir, 'roles.json');
+    writeFileSync(roles, JSON.stringify(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`team_${i}`, 'contacts:view']))));
+    // Rows that differ in their access cells, so that nothing is shared between them but the typo.
+    const rows = Array.from({ length: 10_000 }, (_, i) => `u${i}@example.com,contacts:view${' '.repeat(i % 1000)},${i % 2 === 0 ? 'team_1x' : 'team_2x; team_3'}`);
+    const input = join(dir, 'users.csv');
+    writeFileSync(input, `email,privileges,role\n${rows.join('\n')}\n`);
+    const out = join(dir, 'results.csv');
+    const run = await runCli(['validate', input, '--roles', roles, '-o', out]);
+    expect(run.code).toBe(1);
+    expect(statSync(out).size).toBeLessThan(3 * 1024 * 1024);
+    expect(readResults(out)[0]?.error_message).toBe('line 2: role "team_1x" is not defined: the roles file defines 3000 roles (did you mean "team_1", "team_10" or "team_11"?)');
   });
 
   test('logs are JSON lines on stderr when it is not a terminal', async () => {
