@@ -21,6 +21,8 @@ export interface ReadOptions {
   delimiter?: Delimiter | undefined;
   /** A record longer than this (in bytes of UTF-8) is an invalid row. */
   maxRecordBytes: number;
+  /** Refuses a header the caller cannot use (throws), before any record is read. */
+  checkHeader?: ((header: Header, file: string) => void) | undefined;
 }
 
 export type RecordProblemCode = 'wrong_field_count' | 'record_too_long' | 'unclosed_quote';
@@ -139,7 +141,14 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
       first = undefined;
     }
   } while (first === undefined || isBlank(first));
-  const header = mapHeader(first, file);
+  let header: Header;
+  try {
+    header = mapHeader(first, file);
+    options.checkHeader?.(header, file);
+  } catch (err) {
+    current.close();
+    throw err;
+  }
   const width = first.length;
   let blankRows = 0;
 

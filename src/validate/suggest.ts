@@ -37,10 +37,10 @@ export function editDistance(a: string, b: string, max = Infinity): number {
 /**
  * Up to `count` candidates close enough to `input` to be a plausible typo, nearest first: within a
  * third of the word's length (at least 2 edits); failing that, one name that starts with the other
- * ("contact" / "contacts").
+ * ("contact" / "contacts"). With `maxEdits`, only candidates within that many edits.
  */
-export function nearestFew<T extends string>(input: string, candidates: readonly T[], count: number): T[] {
-  const max = Math.max(2, Math.floor(input.length / 3));
+export function nearestFew<T extends string>(input: string, candidates: readonly T[], count: number, maxEdits?: number): T[] {
+  const max = maxEdits ?? Math.max(2, Math.floor(input.length / 3));
   // The best `count` so far, nearest first (ties keep the earlier candidate). Once there are enough,
   // only a nearer one matters, so the search narrows: thousands of roles stay cheap to look through.
   const best: Array<{ candidate: T; distance: number }> = [];
@@ -57,7 +57,7 @@ export function nearestFew<T extends string>(input: string, candidates: readonly
     if (best.length === count) limit = best[count - 1]!.distance - 1;
     if (limit < 0) break;
   }
-  if (best.length > 0) return best.map((b) => b.candidate);
+  if (best.length > 0 || maxEdits !== undefined) return best.map((b) => b.candidate);
   const prefixed = input.length >= 4 ? candidates.find((c) => c.startsWith(input) || input.startsWith(c)) : undefined;
   return prefixed === undefined ? [] : [prefixed];
 }

@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 
 import { join } from 'node:path';
 import { expectNoStackTrace, fixture, runCli } from '../helpers/cli.js';
 import { cleanTempDirs, readHeader, readResults, tempDir } from '../helpers/files.js';
+import { closeSimulators, sendEnv, simulator } from '../helpers/sim.js';
 
 afterAll(cleanTempDirs);
 
@@ -227,6 +228,27 @@ describe('brevo-invite validate', () => {
     expect(run.code).toBe(1);
     expect(statSync(out).size).toBeLessThan(3 * 1024 * 1024);
     expect(readResults(out)[0]?.error_message).toBe('line 2: role "team_1x" is not defined: the roles file defines 3000 roles (did you mean "team_1", "team_10" or "team_11"?)');
+  });
+
+  test('a file with no access column stops validate and send with exit 2 and the nearest accepted name, before any request', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'users.csv');
+    writeFileSync(input, 'email,name,perms\nann@example.com,Ann,contacts:view\nben@example.com,Ben,templates:*\n');
+    const sim = await simulator();
+    try {
+      for (const args of [['validate', input], ['send', input, '--yes']]) {
+        const run = await runCli(args, { env: sendEnv(sim) });
+        expect(run.code).toBe(2);
+        expectNoStackTrace(run.stderr);
+        expect(run.stderr.trim().split('\n')).toHaveLength(1);
+        expect(run.stderr).toContain(`${input}, line 1: no column says what access to give, so no row could be sent; the header has "email", "name", "perms".`);
+        expect(run.stderr).toContain('Did you mean "permissions" for "perms"?');
+      }
+      expect(sim.requests).toHaveLength(0);
+      expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
+    } finally {
+      await closeSimulators();
+    }
   });
 
   test('logs are JSON lines on stderr when it is not a terminal', async () => {
