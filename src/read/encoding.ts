@@ -8,6 +8,7 @@
 import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { inputError } from '../errors.js';
+import { fileProblem, plainReason } from './file-check.js';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
@@ -54,16 +55,14 @@ function startsWith(buf: Buffer, bytes: readonly number[]): boolean {
 }
 
 export async function sniffEncoding(path: string, forced?: Encoding): Promise<Sniffed> {
-  const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw inputError(
-      err.code === 'ENOENT' ? `cannot find the file ${path}` : `cannot open ${path}: ${err.message}`,
-      err,
-    );
+  // Checked before opening: opening a named pipe waits until something writes to it.
+  const problem = await fileProblem(path, { noun: 'CSV file', content: 'the CSV' });
+  if (problem !== undefined) throw inputError(problem);
+  const file = await open(path, 'r').catch((err: unknown) => {
+    throw inputError(`cannot open ${path}: ${plainReason(err)}`, err);
   });
   try {
-    const stat = await file.stat();
-    if (stat.isDirectory()) throw inputError(`${path} is a folder, not a CSV file`);
-    const { size } = stat;
+    const { size } = await file.stat();
     const buf = Buffer.alloc(Math.min(HEAD_BYTES, size));
     const { bytesRead } = await file.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);

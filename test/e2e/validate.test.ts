@@ -1,5 +1,6 @@
 /** The real CLI, as a child process, on real files: `validate` and the commands around it. */
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoStackTrace, fixture, runCli } from '../helpers/cli.js';
@@ -8,10 +9,10 @@ import { closeSimulators, sendEnv, simulator } from '../helpers/sim.js';
 
 afterAll(cleanTempDirs);
 
-async function validate(input: string, extra: string[] = []) {
+async function validate(input: string, extra: string[] = [], timeoutMs?: number) {
   const dir = tempDir();
   const out = join(dir, 'results.csv');
-  const run = await runCli(['validate', input, '-o', out, ...extra]);
+  const run = await runCli(['validate', input, '-o', out, ...extra], { timeoutMs });
   expectNoStackTrace(run.stdout + run.stderr);
   return { run, out, rows: existsSync(out) ? readResults(out) : [] };
 }
@@ -156,6 +157,21 @@ describe('brevo-invite validate', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
+  });
+
+  test('a named pipe or a device as the input is refused at once with one sentence, never waited on', async () => {
+    const fifo = join(tempDir(), 'users.csv');
+    execFileSync('mkfifo', [fifo]);
+    for (const [input, what] of [
+      [fifo, 'a named pipe'],
+      ['/dev/null', 'a device'],
+    ] as const) {
+      const { run, out } = await validate(input, [], 15_000);
+      expect(run.signal).toBeNull(); // not killed by the timeout: it did not hang
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(`brevo-invite: ${input} is ${what}, not a CSV file: save the CSV to a file and give that file's path`);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   test('bad flags and a bad roles file are exit 2 with one sentence', async () => {
