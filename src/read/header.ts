@@ -5,6 +5,7 @@
 import { inputError } from '../errors.js';
 import { dropInvisible } from '../invisible.js';
 import { nearestFew } from '../validate/suggest.js';
+import { excerpt, listNames, looksBinary } from './excerpt.js';
 
 export type KnownColumn = 'email' | 'allFeaturesAccess' | 'privileges' | 'role';
 
@@ -47,12 +48,19 @@ export function mapHeader(names: string[], file: string): Header {
     const earlier = index[known];
     if (earlier !== undefined) {
       throw inputError(
-        `${file}, line 1: columns "${names[earlier]}" and "${name}" both mean ${known === 'allFeaturesAccess' ? 'all_features_access' : known}: keep one of them`,
+        `${file}, line 1: columns "${excerpt(names[earlier]!)}" and "${excerpt(name)}" both mean ${known === 'allFeaturesAccess' ? 'all_features_access' : known}: keep one of them`,
       );
     }
     index[known] = i;
   });
   if (index.email === undefined) {
+    const text = names.join(',');
+    if (looksBinary(text)) {
+      throw inputError(
+        `${file}, line 1: this does not look like a CSV text file (it starts with "${excerpt(text)}"): ` +
+          'save the spreadsheet as "CSV UTF-8" and try again, or name its encoding with --encoding',
+      );
+    }
     throw inputError(
       `${file}, line 1: no email column; the header has ${foundColumns(names)}. ` +
         'Name the column "email" (also accepted: e-mail, email address, mail), or check the delimiter (--delimiter).',
@@ -63,8 +71,8 @@ export function mapHeader(names: string[], file: string): Header {
 
 /** The header's names, for a message. */
 function foundColumns(names: readonly string[]): string {
-  const found = names.filter((n) => n.trim() !== '').map((n) => `"${n.trim()}"`);
-  return found.length > 0 ? found.join(', ') : 'no names';
+  const found = names.map((n) => n.trim()).filter((n) => n !== '');
+  return found.length > 0 ? listNames(found) : 'no names';
 }
 
 const ACCESS_NAMES: Record<string, string[]> = {

@@ -159,6 +159,25 @@ describe('brevo-invite validate', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test('a binary file without NUL bytes is refused with a short, printable excerpt, not kilobytes of it', async () => {
+    // Bytes of a compressed or encrypted file: no NUL, no quote, a line break only now and then.
+    let seed = 7;
+    const noise = Buffer.alloc(8192, 0).map(() => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const byte = (seed >> 16) & 255;
+      return [0, 10, 13, 34].includes(byte) ? 65 : byte;
+    });
+    const input = join(tempDir(), 'export.csv');
+    writeFileSync(input, Buffer.concat([noise, Buffer.from('\n'), noise]));
+    const { run } = await validate(input);
+    expect(run.code).toBe(2);
+    const message = run.stderr.trim();
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message.length).toBeLessThan(400);
+    expect(message).toMatch(new RegExp(`^brevo-invite: ${input}, line 1: this does not look like a CSV text file \\(it starts with ".{1,40}"\\): save the spreadsheet as "CSV UTF-8"`));
+    expect(message).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/);
+  });
+
   test('a named pipe or a device as the input is refused at once with one sentence, never waited on', async () => {
     const fifo = join(tempDir(), 'users.csv');
     execFileSync('mkfifo', [fifo]);

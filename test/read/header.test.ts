@@ -39,4 +39,17 @@ describe('header', () => {
   test.each([['notes'], ['Berechtigungen'], ['name'], ['team']])('%j is not mistaken for an access column', (name) => {
     expect(refusal(['email', name])).not.toContain('Did you mean');
   });
+
+  test('the columns found are listed shortly and printably, however long or strange the header', () => {
+    const names = ['name', 'x'.repeat(5000), 'ab\u0007cd\u200B', ...Array.from({ length: 500 }, (_, i) => `col${i}`)];
+    let message = '';
+    try {
+      mapHeader(names, 'users.csv');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`the header has "name", "${'x'.repeat(39)}…", "ab?cd?", "col0",`);
+    expect(message).toContain('"col8" and 491 more.');
+    expect(message.length).toBeLessThan(500);
+  });
 });
