@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { inputError } from '../errors.js';
-import { detectDelimiter, excelSeparatorLine, type Delimiter } from './delimiter.js';
+import { detectDelimiter, excelSeparatorLine, headerLine, type Delimiter } from './delimiter.js';
 import { sniffEncoding, type Encoding } from './encoding.js';
 import { mapHeader, type Header } from './header.js';
 import { Broken, rawBatches } from './raw-batches.js';
@@ -125,6 +125,12 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
   do {
     if (pending.length === 0) {
       const next = await raw.next().catch((err: unknown) => {
+        if (err instanceof Broken && err.reason === 'record_too_long' && !headerLine(head).includes('"')) {
+          throw inputError(
+            `${file}, line 1: the header row is over ${hardLimit} bytes long, so the file cannot be read: ` +
+              'a header is one line of column names, such as email,privileges; is this the right file?',
+          );
+        }
         if (err instanceof Broken) {
           throw inputError(`${file}, line ${err.line}: a quote (") in the header row is never closed, so the file cannot be read; close the quote`);
         }
@@ -219,7 +225,9 @@ export async function openCsv(file: string, options: ReadOptions): Promise<CsvSo
     const message = {
       unclosed_quote: `a quote (") opened on line ${broken.line} is never closed, so the row cannot be read: close the quote, or write a quote inside a cell as ""; ${after}`,
       quote_spans_rows: `a quote (") opened on line ${broken.line} is only closed on line ${broken.endLine}, which breaks the row: close the quote on line ${broken.line}, or write a quote inside a cell as ""; ${after}`,
-      record_too_long: `the row runs on for more than ${hardLimit} bytes (usually a quote that is never closed), so it cannot be read; ${after}`,
+      record_too_long: firstLine.includes('"')
+        ? `the row runs on for more than ${hardLimit} bytes (usually a quote that is never closed), so it cannot be read; ${after}`
+        : `the row is over ${hardLimit} bytes long, so it cannot be read: was something pasted into a cell by mistake? ${after}`,
     }[broken.reason];
     const code = broken.reason === 'record_too_long' ? 'record_too_long' : 'unclosed_quote';
     return { line: broken.line, fields, problem: { code, message } };

@@ -178,6 +178,17 @@ describe('brevo-invite validate', () => {
     expect(message).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/);
   });
 
+  test('a 20 MB header without a quote is called a header over the size limit', async () => {
+    const input = join(tempDir(), 'wide.csv');
+    writeFileSync(input, `email,privileges,${'x'.repeat(20 * 1024 * 1024)}\nann@example.com,contacts:view,x\n`);
+    const { run } = await validate(input);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `brevo-invite: ${input}, line 1: the header row is over 1048576 bytes long, so the file cannot be read: ` +
+        'a header is one line of column names, such as email,privileges; is this the right file?',
+    );
+  });
+
   test('a named pipe or a device as the input is refused at once with one sentence, never waited on', async () => {
     const fifo = join(tempDir(), 'users.csv');
     execFileSync('mkfifo', [fifo]);
