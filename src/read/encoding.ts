@@ -7,6 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
 import { inputError } from '../errors.js';
 import { fileProblem, plainReason } from './file-check.js';
 
@@ -29,6 +30,14 @@ const ENCODING_NAMES: Record<string, Encoding> = {
 
 export function encodingFromName(name: string): Encoding | undefined {
   return ENCODING_NAMES[name.trim().toLowerCase()];
+}
+
+/** The name iconv-lite knows the encoding by. */
+export const iconvName = (encoding: Exclude<Encoding, 'utf-8'>): string => (encoding === 'windows-1252' ? 'win1252' : encoding);
+
+/** The first bytes of the file as text (to find the delimiter and the header line). */
+export function decodeHead(head: Buffer, encoding: Encoding): string {
+  return encoding === 'utf-8' ? head.toString('utf8') : iconv.decode(head, iconvName(encoding));
 }
 
 export interface Sniffed {
