@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAppError } from '../../src/errors.js';
@@ -88,9 +89,12 @@ describe('roles file', () => {
 
   test('a missing file, a folder or a pipe given as the roles file is one plain sentence, without system codes', async () => {
     const dir = tempDir();
+    const fifo = join(dir, 'roles.json');
+    execFileSync('mkfifo', [fifo]);
     const cases: Array<[string, string]> = [
       [join(dir, 'missing.json'), `cannot find the file ${join(dir, 'missing.json')} given to --roles`],
       [dir, `${dir} is a folder, not a roles file`],
+      [fifo, `${fifo} is a named pipe, not a roles file: save the roles to a file and give that file's path`],
     ];
     for (const [path, message] of cases) {
       const error = await loadRoles(path).then(
