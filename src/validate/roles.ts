@@ -8,7 +8,7 @@ import { configError } from '../errors.js';
 import { fileProblem, plainReason } from '../read/file-check.js';
 import { dropInvisible } from '../invisible.js';
 import { parseAccess, type AccessSpec } from './privileges.js';
-import { quote } from './quote.js';
+import { quote, wordList } from './quote.js';
 import { parseRolesJson } from './roles-json.js';
 
 /** Role name (lower case, trimmed) -> what it grants. */
@@ -50,7 +50,7 @@ export function parseRoles(data: unknown, source = 'roles file'): Roles {
     roles.set(key, spec);
   }
   for (const names of spellings.values()) {
-    if (names.length > 1) problems.push(`roles ${listNames(names)} are the same name once case is ignored: rename or merge them`);
+    if (names.length > 1) problems.push(`roles ${wordList(names.map(quote), 'and')} are the same name once case is ignored: rename or merge them`);
   }
   if (problems.length > 0) throw configError(`${source}: ${problems.join('; ')}`);
   return roles;
@@ -72,8 +72,6 @@ function accessProblems(name: string, spec: AccessSpec): string[] {
   if (spec.all && spec.grants.size > 0) problems.push(`role ${quote(name)} says "all" and also lists privileges: pick one`);
   return problems;
 }
-
-const listNames = (names: readonly string[]) => `${names.slice(0, -1).map(quote).join(', ')} and ${quote(names.at(-1)!)}`;
 
 export async function loadRoles(path: string): Promise<Roles> {
   const problem = await fileProblem(path, { noun: 'roles file', content: 'the roles', flag: '--roles' });

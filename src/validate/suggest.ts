@@ -1,3 +1,5 @@
+import { wordList } from './quote.js';
+
 // Two rows of the distance table, reused: a suggestion may compare a name with thousands of roles.
 let prevRow = new Int32Array(64);
 let curRow = new Int32Array(64);
@@ -94,7 +96,5 @@ export const nearest = <T extends string>(input: string, candidates: readonly T[
 /** ` (did you mean "a", "b" or "c"?)`, or '' when nothing is close. */
 export function didYouMean(input: string, candidates: readonly string[], count = 1): string {
   const guesses = nearestFew(input, candidates, count).map((g) => `"${g}"`);
-  if (guesses.length === 0) return '';
-  const list = guesses.length === 1 ? guesses[0] : `${guesses.slice(0, -1).join(', ')} or ${guesses.at(-1)}`;
-  return ` (did you mean ${list}?)`;
+  return guesses.length === 0 ? '' : ` (did you mean ${wordList(guesses, 'or')}?)`;
 }
