@@ -7,7 +7,9 @@
  */
 import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
 import { inputError } from '../errors.js';
+import { fileProblem, plainReason } from './file-check.js';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
@@ -28,6 +30,14 @@ const ENCODING_NAMES: Record<string, Encoding> = {
 
 export function encodingFromName(name: string): Encoding | undefined {
   return ENCODING_NAMES[name.trim().toLowerCase()];
+}
+
+/** The name iconv-lite knows the encoding by. */
+export const iconvName = (encoding: Exclude<Encoding, 'utf-8'>): string => (encoding === 'windows-1252' ? 'win1252' : encoding);
+
+/** The first bytes of the file as text (to find the delimiter and the header line). */
+export function decodeHead(head: Buffer, encoding: Encoding): string {
+  return encoding === 'utf-8' ? head.toString('utf8') : iconv.decode(head, iconvName(encoding));
 }
 
 export interface Sniffed {
@@ -54,16 +64,14 @@ function startsWith(buf: Buffer, bytes: readonly number[]): boolean {
 }
 
 export async function sniffEncoding(path: string, forced?: Encoding): Promise<Sniffed> {
-  const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw inputError(
-      err.code === 'ENOENT' ? `cannot find the file ${path}` : `cannot open ${path}: ${err.message}`,
-      err,
-    );
+  // Checked before opening: opening a named pipe waits until something writes to it.
+  const problem = await fileProblem(path, { noun: 'CSV file', content: 'the CSV' });
+  if (problem !== undefined) throw inputError(problem);
+  const file = await open(path, 'r').catch((err: unknown) => {
+    throw inputError(`cannot open ${path}: ${plainReason(err)}`, err);
   });
   try {
-    const stat = await file.stat();
-    if (stat.isDirectory()) throw inputError(`${path} is a folder, not a CSV file`);
-    const { size } = stat;
+    const { size } = await file.stat();
     const buf = Buffer.alloc(Math.min(HEAD_BYTES, size));
     const { bytesRead } = await file.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);

@@ -4,6 +4,8 @@
  */
 import { inputError } from '../errors.js';
 import { dropInvisible } from '../invisible.js';
+import { nearestFew } from '../validate/suggest.js';
+import { excerpt, listNames, looksBinary } from './excerpt.js';
 
 export type KnownColumn = 'email' | 'allFeaturesAccess' | 'privileges' | 'role';
 
@@ -46,17 +48,73 @@ export function mapHeader(names: string[], file: string): Header {
     const earlier = index[known];
     if (earlier !== undefined) {
       throw inputError(
-        `${file}, line 1: columns "${names[earlier]}" and "${name}" both mean ${known === 'allFeaturesAccess' ? 'all_features_access' : known}: keep one of them`,
+        `${file}, line 1: columns "${excerpt(names[earlier]!)}" and "${excerpt(name)}" both mean ${known === 'allFeaturesAccess' ? 'all_features_access' : known}: keep one of them`,
       );
     }
     index[known] = i;
   });
   if (index.email === undefined) {
-    const found = names.filter((n) => n.trim() !== '').map((n) => `"${n.trim()}"`);
+    const text = names.join(',');
+    if (looksBinary(text)) {
+      throw inputError(
+        `${file}, line 1: this does not look like a CSV text file (it starts with "${excerpt(text)}"): ` +
+          'save the spreadsheet as "CSV UTF-8" and try again, or name its encoding with --encoding',
+      );
+    }
     throw inputError(
-      `${file}, line 1: no email column; the header has ${found.length > 0 ? found.join(', ') : 'no names'}. ` +
+      `${file}, line 1: no email column; the header has ${foundColumns(names)}. ` +
         'Name the column "email" (also accepted: e-mail, email address, mail), or check the delimiter (--delimiter).',
     );
   }
   return { names, index, carried };
+}
+
+/** The header's names, for a message. */
+function foundColumns(names: readonly string[]): string {
+  const found = names.map((n) => n.trim()).filter((n) => n !== '');
+  return found.length > 0 ? listNames(found) : 'no names';
+}
+
+const ACCESS_NAMES: Record<string, string[]> = {
+  privileges: ['privileges', 'permissions', 'access'],
+  role: ['role', 'roles'],
+  allFeaturesAccess: ['all_features_access', 'all_access'],
+};
+const ACCESS_ALIASES = Object.values(ACCESS_NAMES).flat();
+
+/**
+ * Refuses a header that names no access (no privileges, role or all_features_access column): every
+ * row would be "no access given". Kept apart from `mapHeader` because a file of emails alone is a
+ * fine input for commands that give no access.
+ */
+export function requireAccessColumn(header: Header, file: string): void {
+  if (header.index.privileges !== undefined || header.index.role !== undefined || header.index.allFeaturesAccess !== undefined) return;
+  const accepted = Object.values(ACCESS_NAMES).map(([name, ...others]) => `${name} (or ${others.join(', ')})`);
+  const guesses = header.carried.flatMap((i) => {
+    const name = header.names[i]!.trim();
+    const guess = nearColumnName(normalizeColumnName(name));
+    return guess === undefined ? [] : [`"${guess}" for "${name}"`];
+  });
+  throw inputError(
+    `${file}, line 1: no column says what access to give, so no row could be sent; the header has ${foundColumns(header.names)}. ` +
+      `Accepted names: ${accepted.join(', ')}, ignoring case and spaces.${guesses.length > 0 ? ` Did you mean ${guesses.join(', ')}?` : ''}`,
+  );
+}
+
+/**
+ * The accepted name a column was most likely meant as: a typo (one edit in four letters) or an
+ * abbreviation ("perms", "privs": same start, letters in order). Looser than that, ordinary
+ * columns ("notes", "name") would be taken for access columns.
+ */
+function nearColumnName(name: string): string | undefined {
+  const typo = nearestFew(name, ACCESS_ALIASES, 1, Math.max(1, Math.floor(name.length / 4)))[0];
+  if (typo !== undefined) return typo;
+  if (name.length < 4) return undefined;
+  return ACCESS_ALIASES.find((alias) => alias.startsWith(name.slice(0, 3)) && isSubsequence(name, alias));
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let at = 0;
+  for (const c of long) if (c === short[at]) at++;
+  return at === short.length;
 }

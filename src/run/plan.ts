@@ -3,7 +3,7 @@
  * (in batches). A dry run writes these as they come; a send keeps them as its plan.
  */
 import { openCsv, type CsvRecord, type ReadOptions } from '../read/reader.js';
-import type { Header } from '../read/header.js';
+import { requireAccessColumn, type Header } from '../read/header.js';
 import type { PlannedRow, RowResult } from '../types.js';
 import { FirstSeen } from '../validate/duplicates.js';
 import type { Roles } from '../validate/roles.js';
@@ -30,7 +30,7 @@ function invalid(line: number, email: string, extra: string, code: string, messa
 }
 
 export async function openPlan(file: string, options: PlanOptions) {
-  const source = await openCsv(file, options);
+  const source = await openCsv(file, { ...options, checkHeader: requireAccessColumn });
   const { header } = source;
   const validateRow = createRowValidator(options.roles);
   const seen = new FirstSeen();

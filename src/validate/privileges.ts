@@ -16,7 +16,7 @@ import {
 } from '../catalog/catalog.js';
 import { dropInvisible } from '../invisible.js';
 import type { Privilege } from '../types.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, nearest } from './suggest.js';
 
 export type ProblemCode =
   | 'missing_email'
@@ -69,12 +69,23 @@ function parseItem(item: string, spec: AccessSpec): void {
   const featureName = colon === -1 ? item : item.slice(0, colon);
   const permissionText = colon === -1 ? '' : item.slice(colon + 1);
 
+  // `workflows:|` and `workflows:|||` name no permission either: refused like `workflows:`, not dropped.
+  const names = permissionText.split('|').filter((name) => name !== '');
   if (!isFeature(featureName)) {
     spec.problems.push({ code: 'unknown_feature', message: unknownFeature(item, featureName, permissionText, colon !== -1) });
+    // `contact:veiw` has two mistakes: the permissions are checked against the suggested feature,
+    // so that one round of fixes is enough.
+    const guess = colon === -1 || featureName === '' ? undefined : nearest(featureName, FEATURES);
+    if (guess === undefined) return;
+    for (const name of names) {
+      if (name !== '*' && resolvePermission(guess, name) === undefined) {
+        spec.problems.push({ code: 'unknown_permission', message: unknownPermission(guess, name, ' either') });
+      }
+    }
     return;
   }
   const feature = featureName;
-  if (permissionText === '') {
+  if (names.length === 0) {
     spec.problems.push({
       code: 'missing_permission',
       message: `"${item}" names no permission: write ${feature}:* for all of them, or one of ${feature}:${permissionsOf(feature).join('|')}`,
@@ -86,8 +97,7 @@ function parseItem(item: string, spec: AccessSpec): void {
     granted = new Set();
     spec.grants.set(feature, granted);
   }
-  for (const name of permissionText.split('|')) {
-    if (name === '') continue;
+  for (const name of names) {
     if (name === '*') {
       for (const p of permissionsOf(feature)) granted.add(p);
       continue;
@@ -120,12 +130,12 @@ function unknownFeature(item: string, featureName: string, permissionText: strin
   return `unknown feature "${featureName}"${hint}`;
 }
 
-function unknownPermission(feature: Feature, name: string): string {
+function unknownPermission(feature: Feature, name: string, either = ''): string {
   const valid = permissionsOf(feature);
   if (name === 'all') return `"all" is not a permission of ${feature}: write ${feature}:* for all of its permissions (${valid.join(', ')})`;
   const elsewhere = featuresWithPermission(name);
   const owner = elsewhere.length > 0 ? ` (it belongs to ${elsewhere.join(', ')})` : didYouMean(name, valid);
-  return `"${name}" is not a permission of ${feature}${owner}; ${feature} has: ${valid.join(', ')}`;
+  return `"${name}" is not a permission of ${feature}${either}${owner}; ${feature} has: ${valid.join(', ')}`;
 }
 
 /** Adds every grant of `from` to `into`. */

@@ -4,21 +4,25 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
-import { configError, describeError } from '../errors.js';
+import { configError } from '../errors.js';
+import { fileProblem, plainReason } from '../read/file-check.js';
 import { dropInvisible } from '../invisible.js';
 import { parseAccess, type AccessSpec } from './privileges.js';
+import { quote, wordList } from './quote.js';
+import { parseRolesJson } from './roles-json.js';
 
 /** Role name (lower case, trimmed) -> what it grants. */
 export type Roles = ReadonlyMap<string, AccessSpec>;
 
 export const NO_ROLES: Roles = new Map();
 
-const rolesSchema = z.record(
-  z.string().trim().min(1, 'a role name is empty'),
-  z.union([z.string(), z.array(z.string())], {
-    error: 'each role must be a privileges text such as "contacts:view; templates:*" (or a list of them)',
-  }),
-);
+const rolesSchema = z.record(z.string(), z.unknown());
+const roleValueSchema = z.union([z.string(), z.array(z.string())], {
+  error: 'each role must be a privileges text such as "contacts:view; templates:*" (or a list of them)',
+});
+
+/** What separates role names in a row's role cell: a name holding one of them can never be used. */
+export const ROLE_SEPARATORS = /[;,]/;
 
 export const normalizeRoleName = (name: string): string => dropInvisible(name).trim().toLowerCase();
 
@@ -26,35 +30,57 @@ export const normalizeRoleName = (name: string): string => dropInvisible(name).t
 export function parseRoles(data: unknown, source = 'roles file'): Roles {
   const parsed = rolesSchema.safeParse(data);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => (i.path.length > 0 ? `role "${i.path.join('.')}": ` : '') + i.message);
-    throw configError(`${source}: expected an object of role names to privileges; ${issues.join('; ')}`);
+    throw configError(`${source}: expected an object of role names to privileges, such as {"marketing": "email_campaigns:*; contacts:view"}`);
   }
   const roles = new Map<string, AccessSpec>();
   const problems: string[] = [];
+  const spellings = new Map<string, string[]>();
   for (const [name, value] of Object.entries(parsed.data)) {
-    const text = Array.isArray(value) ? value.join(';') : value;
-    const spec = parseAccess(text);
-    for (const p of spec.problems) problems.push(`role "${name}": ${p.message}`);
-    if (!spec.all && spec.grants.size === 0 && spec.problems.length === 0) problems.push(`role "${name}" grants nothing`);
-    if (spec.all && spec.grants.size > 0) problems.push(`role "${name}" says "all" and also lists privileges: pick one`);
-    roles.set(normalizeRoleName(name), spec);
+    const key = normalizeRoleName(name);
+    const nameProblem = roleNameProblem(name, key);
+    if (nameProblem !== undefined) problems.push(nameProblem);
+    else spellings.set(key, [...(spellings.get(key) ?? []), name]);
+    const checked = roleValueSchema.safeParse(value);
+    if (!checked.success) {
+      problems.push(`role ${quote(name)}: ${checked.error.issues[0]?.message ?? 'not a privileges text'}`);
+      continue;
+    }
+    const spec = parseAccess(Array.isArray(checked.data) ? checked.data.join(';') : checked.data);
+    problems.push(...accessProblems(name, spec));
+    roles.set(key, spec);
+  }
+  for (const names of spellings.values()) {
+    if (names.length > 1) problems.push(`roles ${wordList(names.map(quote), 'and')} are the same name once case is ignored: rename or merge them`);
   }
   if (problems.length > 0) throw configError(`${source}: ${problems.join('; ')}`);
   return roles;
 }
 
+/** Why a role name can never be used in a row's role cell. */
+function roleNameProblem(name: string, key: string): string | undefined {
+  if (key === '') return `role ${quote(name)}: a role name is empty (or only invisible characters): give it a name`;
+  if (ROLE_SEPARATORS.test(key)) {
+    const renamed = name.trim().replace(/\s*[;,]\s*/g, '_');
+    return `role ${quote(name)}: a role name cannot contain ";" or "," (they separate roles in the role column): rename it, e.g. ${quote(renamed)}`;
+  }
+  return undefined;
+}
+
+function accessProblems(name: string, spec: AccessSpec): string[] {
+  const problems = spec.problems.map((p) => `role ${quote(name)}: ${p.message}`);
+  if (!spec.all && spec.grants.size === 0 && spec.problems.length === 0) problems.push(`role ${quote(name)} grants nothing`);
+  if (spec.all && spec.grants.size > 0) problems.push(`role ${quote(name)} says "all" and also lists privileges: pick one`);
+  return problems;
+}
+
 export async function loadRoles(path: string): Promise<Roles> {
+  const problem = await fileProblem(path, { noun: 'roles file', content: 'the roles', flag: '--roles' });
+  if (problem !== undefined) throw configError(problem);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw configError(`cannot read the roles file ${path}: ${describeError(err)}`, err);
+    throw configError(`cannot read the roles file ${path}: ${plainReason(err)}`, err);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw configError(`the roles file ${path} is not valid JSON (${describeError(err)}); expected e.g. {"marketing": "email_campaigns:*; contacts:view"}`, err);
-  }
-  return parseRoles(data, path);
+  return parseRoles(parseRolesJson(text, path), path);
 }

@@ -14,8 +14,8 @@ import {
   type Grants,
   type Problem,
 } from './privileges.js';
-import { normalizeRoleName, type Roles } from './roles.js';
-import { didYouMean } from './suggest.js';
+import type { Roles } from './roles.js';
+import { createRoleReader } from './role-cell.js';
 import { emailProblem, normalizeEmail } from './email.js';
 import { quote } from './quote.js';
 
@@ -41,7 +41,6 @@ const booleanSchema = z
   .transform((v) => TRUE_WORDS.includes(v));
 
 const CACHE_LIMIT = 10_000;
-const ROLE_SEPARATORS = /[;,]/;
 
 
 /** The access part of a row: what it grants, or what is wrong with it. Shared by rows that read the same. */
@@ -55,7 +54,7 @@ interface AccessCheck {
 export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck {
   // A batch repeats the same few access texts: each distinct combination is worked out once.
   const cache = new Map<string, AccessCheck>();
-  const roleNames = () => (roles.size === 0 ? 'no roles file was given (--roles FILE)' : `the roles file defines ${[...roles.keys()].join(', ')}`);
+  const readRoles = createRoleReader(roles);
 
   function checkAccess(cells: RowCells): AccessCheck {
     const problems: Problem[] = [];
@@ -78,18 +77,10 @@ export function createRowValidator(roles: Roles): (cells: RowCells) => RowCheck 
     const cellAll = own.all;
     const cellListsItems = own.grants.size > 0;
 
-    let roleAll = false;
-    for (const raw of (cells.role ?? '').split(ROLE_SEPARATORS)) {
-      const name = normalizeRoleName(raw);
-      if (name === '') continue;
-      const role = roles.get(name);
-      if (role === undefined) {
-        problems.push({ code: 'unknown_role', message: `role ${quote(raw.trim())} is not defined: ${roleNames()}${didYouMean(name, [...roles.keys()])}` });
-        continue;
-      }
-      roleAll ||= role.all;
-      mergeGrants(grants, role.grants);
-    }
+    const fromRoles = readRoles(cells.role);
+    problems.push(...fromRoles.problems);
+    mergeGrants(grants, fromRoles.grants);
+    const roleAll = fromRoles.all;
 
     const wantsAll = explicitAll === true || cellAll || roleAll;
     if (explicitAll === true && cellListsItems) {

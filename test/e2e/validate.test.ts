@@ -1,16 +1,18 @@
 /** The real CLI, as a child process, on real files: `validate` and the commands around it. */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoStackTrace, fixture, runCli, said } from '../helpers/cli.js';
 import { cleanTempDirs, readHeader, readResults, tempDir } from '../helpers/files.js';
+import { closeSimulators, sendEnv, simulator } from '../helpers/sim.js';
 
 afterAll(cleanTempDirs);
 
-async function validate(input: string, extra: string[] = []) {
+async function validate(input: string, extra: string[] = [], timeoutMs?: number) {
   const dir = tempDir();
   const out = join(dir, 'results.csv');
-  const run = await runCli(['validate', input, '-o', out, ...extra]);
+  const run = await runCli(['validate', input, '-o', out, ...extra], { timeoutMs });
   expectNoStackTrace(run.stdout + run.stderr);
   return { run, out, rows: existsSync(out) ? readResults(out) : [] };
 }
@@ -157,6 +159,51 @@ describe('brevo-invite validate', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test('a binary file without NUL bytes is refused with a short, printable excerpt, not kilobytes of it', async () => {
+    // Bytes of a compressed or encrypted file: no NUL, no quote, a line break only now and then.
+    let seed = 7;
+    const noise = Buffer.alloc(8192, 0).map(() => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const byte = (seed >> 16) & 255;
+      return [0, 10, 13, 34].includes(byte) ? 65 : byte;
+    });
+    const input = join(tempDir(), 'export.csv');
+    writeFileSync(input, Buffer.concat([noise, Buffer.from('\n'), noise]));
+    const { run } = await validate(input);
+    expect(run.code).toBe(2);
+    const message = run.stderr.trim();
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message.length).toBeLessThan(400);
+    expect(message).toMatch(new RegExp(`^brevo-invite: ${input}, line 1: this does not look like a CSV text file \\(it starts with ".{1,40}"\\): save the spreadsheet as "CSV UTF-8"`));
+    expect(message).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/);
+  });
+
+  test('a 20 MB header without a quote is called a header over the size limit', async () => {
+    const input = join(tempDir(), 'wide.csv');
+    writeFileSync(input, `email,privileges,${'x'.repeat(20 * 1024 * 1024)}\nann@example.com,contacts:view,x\n`);
+    const { run } = await validate(input);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `brevo-invite: ${input}, line 1: the header row is over 1048576 bytes long, so the file cannot be read: ` +
+        'a header is one line of column names, such as email,privileges; is this the right file?',
+    );
+  });
+
+  test('a named pipe or a device as the input is refused at once with one sentence, never waited on', async () => {
+    const fifo = join(tempDir(), 'users.csv');
+    execFileSync('mkfifo', [fifo]);
+    for (const [input, what] of [
+      [fifo, 'a named pipe'],
+      ['/dev/null', 'a device'],
+    ] as const) {
+      const { run, out } = await validate(input, [], 15_000);
+      expect(run.signal).toBeNull(); // not killed by the timeout: it did not hang
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(`brevo-invite: ${input} is ${what}, not a CSV file: save the CSV to a file and give that file's path`);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   test('bad flags and a bad roles file are exit 2 with one sentence', async () => {
     const dir = tempDir();
     const roles = join(dir, 'roles.json');
@@ -177,6 +224,77 @@ describe('brevo-invite validate', () => {
       expectNoStackTrace(run.stderr);
     }
     expect(existsSync(join(dir, 'r.csv'))).toBe(false); // refused before any work
+  });
+
+  test('a roles file with names that collide ignoring case or hold a separator is exit 2, every problem in one sentence', async () => {
+    const dir = tempDir();
+    const roles = join(dir, 'roles.json');
+    writeFileSync(roles, JSON.stringify({ dup: 'contacts:view', DUP: 'all', 'sales, emea': 'contacts:view', sales: 'contact:veiw' }));
+    const input = join(dir, 'users.csv');
+    writeFileSync(input, 'email,role\nann@example.com,dup\nben@example.com,sales\n');
+    const run = await runCli(['validate', input, '--roles', roles]);
+    expect(run.code).toBe(2);
+    expectNoStackTrace(run.stderr);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('roles "dup" and "DUP" are the same name once case is ignored');
+    expect(run.stderr).toContain('role "sales, emea": a role name cannot contain ";" or ","');
+    expect(run.stderr).toContain('role "sales": unknown feature "contact" (did you mean "contacts"?)');
+    expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
+  });
+
+  test('--roles at a missing file, a folder or broken JSON is one plain sentence: no system codes, no JSON offsets', async () => {
+    const dir = tempDir();
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "marketing": "contacts:view",\n  "support": "conversations:*",\n}\n');
+    const cases = [
+      [join(dir, 'nope.json'), `cannot find the file ${join(dir, 'nope.json')} given to --roles: check the path`],
+      [dir, `${dir} is a folder, not a roles file`],
+      [broken, `the roles file ${broken} is not valid JSON: line 4, column 1:`],
+    ] as const;
+    for (const [roles, message] of cases) {
+      const run = await runCli(['validate', fixture('sample.csv'), '-o', join(dir, 'r.csv'), '--roles', roles]);
+      expect(run.code).toBe(2);
+      expectNoStackTrace(run.stderr);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).not.toMatch(/ENOENT|EISDIR|position \d/);
+    }
+  });
+
+  test('10,000 rows with an unknown role among 3,000 roles: the results grow with the rows, not rows x roles', async () => {
+    const dir = tempDir();
+    const roles = join(dir, 'roles.json');
+    writeFileSync(roles, JSON.stringify(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`team_${i}`, 'contacts:view']))));
+    // Rows that differ in their access cells, so that nothing is shared between them but the typo.
+    const rows = Array.from({ length: 10_000 }, (_, i) => `u${i}@example.com,contacts:view${' '.repeat(i % 1000)},${i % 2 === 0 ? 'team_1x' : 'team_2x; team_3'}`);
+    const input = join(dir, 'users.csv');
+    writeFileSync(input, `email,privileges,role\n${rows.join('\n')}\n`);
+    const out = join(dir, 'results.csv');
+    const run = await runCli(['validate', input, '--roles', roles, '-o', out]);
+    expect(run.code).toBe(1);
+    expect(statSync(out).size).toBeLessThan(3 * 1024 * 1024);
+    expect(readResults(out)[0]?.error_message).toBe('line 2: role "team_1x" is not defined: the roles file defines 3000 roles (did you mean "team_1", "team_10" or "team_11"?)');
+  });
+
+  test('a file with no access column stops validate and send with exit 2 and the nearest accepted name, before any request', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'users.csv');
+    writeFileSync(input, 'email,name,perms\nann@example.com,Ann,contacts:view\nben@example.com,Ben,templates:*\n');
+    const sim = await simulator();
+    try {
+      for (const args of [['validate', input], ['send', input, '--yes']]) {
+        const run = await runCli(args, { env: sendEnv(sim) });
+        expect(run.code).toBe(2);
+        expectNoStackTrace(run.stderr);
+        expect(run.stderr.trim().split('\n')).toHaveLength(1);
+        expect(run.stderr).toContain(`${input}, line 1: no column says what access to give, so no row could be sent; the header has "email", "name", "perms".`);
+        expect(run.stderr).toContain('Did you mean "permissions" for "perms"?');
+      }
+      expect(sim.requests).toHaveLength(0);
+      expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
+    } finally {
+      await closeSimulators();
+    }
   });
 
   test('logs are JSON lines on stderr when it is not a terminal', async () => {

@@ -220,6 +220,28 @@ describe('reader', () => {
     });
   });
 
+  test('a header over the size limit with no quote in it is called what it is, not an unclosed quote', async () => {
+    const header = `email,privileges,${Array.from({ length: 200_000 }, (_, i) => `c${i}`).join(',')}`;
+    const error = await openCsv(file(`${header}\nann@example.com,contacts:view\n`), { maxRecordBytes: 1024 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({
+      code: 'input',
+      message: expect.stringContaining('line 1: the header row is over 1048576 bytes long, so the file cannot be read'),
+    });
+    expect((error as Error).message).not.toContain('quote');
+  });
+
+  test('a row over the hard limit with no quote in it is called too long, not an unclosed quote', async () => {
+    const { records } = await readAll(file(`email,note\na@x.co,${'x'.repeat(2 * 1024 * 1024)}\nb@x.co,fine\n`), { maxRecordBytes: 1024 });
+    expect(records.map((r) => [r.line, r.problem?.code, r.fields[0]])).toEqual([
+      [2, 'record_too_long', 'a@x.co'],
+      [3, undefined, 'b@x.co'],
+    ]);
+    expect(records[0]?.problem?.message).toMatch(/^the row is over 1048576 bytes long, so it cannot be read: was something pasted into a cell by mistake\?/);
+  });
+
   test('a header with no data rows reads as zero records', async () => {
     const { records } = await readAll(fixture('inputs/header-only.csv'));
     expect(records).toEqual([]);

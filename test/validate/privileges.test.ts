@@ -34,6 +34,19 @@ describe('privileges grammar', () => {
     ]);
   });
 
+  test('a typo in both the feature and the permission reports both, the permission checked against the suggested feature', () => {
+    expect(parseAccess('contact:veiw').problems).toEqual([
+      { code: 'unknown_feature', message: 'unknown feature "contact" (did you mean "contacts"?)' },
+      {
+        code: 'unknown_permission',
+        message: '"veiw" is not a permission of contacts either (did you mean "view"?); contacts has: view, create_edit_delete, import, export, list_and_attributes, forms',
+      },
+    ]);
+    // A right permission, or *, after a misspelt feature is only the feature's mistake.
+    expect(parseAccess('contact:view|*').problems).toHaveLength(1);
+    expect(parseAccess('contact:veiw|imprt').problems.map((p) => p.code)).toEqual(['unknown_feature', 'unknown_permission', 'unknown_permission']);
+  });
+
   test('a permission of another feature says where it belongs and lists the valid ones', () => {
     const [problem] = parseAccess('contacts:logs').problems;
     expect(problem?.code).toBe('unknown_permission');
@@ -49,6 +62,15 @@ describe('privileges grammar', () => {
     expect(parseAccess('contacts').problems[0]).toMatchObject({ code: 'missing_permission' });
     expect(parseAccess('contacts:').problems[0]?.message).toContain('contacts:*');
   });
+
+  test.each(['workflows:|', 'workflows:|||', 'workflows: |', 'workflows : | | ', 'SALES_PLATFORM:|'])(
+    'a feature with an empty permission list (%j) is refused like "contacts:"',
+    (text) => {
+      const spec = parseAccess(`${text}; contacts:view`);
+      expect(spec.problems.map((p) => p.code)).toEqual(['missing_permission']);
+      expect(spec.problems[0]?.message).toMatch(/^".+" names no permission: write (workflows|sales_platform):\* for all of them/);
+    },
+  );
 
   test('a bare permission name says which feature to put before it', () => {
     expect(parseAccess('contacts:view, export').problems[0]?.message).toBe(

@@ -49,6 +49,17 @@ describe('row validation', () => {
     if (!check.ok) expect(check.problems[0]?.message).toBe('role "marketting" is not defined: the roles file defines marketing, admin, viewer (did you mean "marketing"?)');
   });
 
+  test('with many roles, an unknown one names the nearest few, not every role', () => {
+    const many = parseRoles(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`team_${i}`, 'contacts:view'])));
+    const check = createRowValidator(many)({ email: 'a@example.com', role: 'team_12x' });
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    const message = check.problems[0]?.message ?? '';
+    expect(message).toBe('role "team_12x" is not defined: the roles file defines 3000 roles (did you mean "team_12", "team_120" or "team_121"?)');
+    const far = createRowValidator(many)({ email: 'a@example.com', role: 'marketing' });
+    expect(far.ok || far.problems[0]?.message).toBe('role "marketing" is not defined: the roles file defines 3000 roles, none close to this name: check the spelling');
+  });
+
   test.each([
     [{ email: '' , privileges: 'contacts:view' }, ['missing_email']],
     [{ email: 'not-an-email', privileges: 'contacts:view' }, ['invalid_email']],
@@ -59,6 +70,8 @@ describe('row validation', () => {
     [{ email: 'a@example.com', privileges: '*; contacts:view' }, ['conflicting_access']],
     [{ email: 'a@example.com', allFeaturesAccess: 'no', privileges: 'all' }, ['conflicting_access']],
     [{ email: 'a@example.com', allFeaturesAccess: 'maybe', privileges: 'contacts:view' }, ['invalid_all_features_access']],
+    [{ email: 'a@example.com', privileges: 'workflows:|; contacts:view' }, ['missing_permission']],
+    [{ email: 'a@example.com', allFeaturesAccess: 'yes', privileges: 'SALES_PLATFORM:|' }, ['missing_permission']],
     [{ email: 'bad', allFeaturesAccess: 'maybe', privileges: 'contact:view', role: 'ghost' }, ['invalid_email', 'invalid_all_features_access', 'unknown_feature', 'unknown_role']],
   ])('%j is invalid: %j', (cells, expected) => {
     expect(codes(validate(cells))).toEqual(expected);
