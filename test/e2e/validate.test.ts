@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectNoStackTrace, fixture, runCli, said } from '../helpers/cli.js';
+import { expectNoStackTrace, fixture, oneError, runCli, said } from '../helpers/cli.js';
 import { cleanTempDirs, readHeader, readResults, tempDir } from '../helpers/files.js';
 import { closeSimulators, sendEnv, simulator } from '../helpers/sim.js';
 
@@ -154,8 +154,7 @@ describe('brevo-invite validate', () => {
   ])('%s stops with exit 2 and one clear sentence, writing nothing', async (name, message) => {
     const { run, out } = await validate(fixture(name));
     expect(run.code).toBe(2);
-    expect(said(run)).toMatch(message);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(oneError(run)).toMatch(message);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -171,10 +170,9 @@ describe('brevo-invite validate', () => {
     writeFileSync(input, Buffer.concat([noise, Buffer.from('\n'), noise]));
     const { run } = await validate(input);
     expect(run.code).toBe(2);
-    const message = run.stderr.trim();
-    expect(message.split('\n')).toHaveLength(1);
+    const message = oneError(run);
     expect(message.length).toBeLessThan(400);
-    expect(message).toMatch(new RegExp(`^brevo-invite: ${input}, line 1: this does not look like a CSV text file \\(it starts with ".{1,40}"\\): save the spreadsheet as "CSV UTF-8"`));
+    expect(message).toMatch(new RegExp(`^${input}, line 1: this does not look like a CSV text file \\(it starts with ".{1,40}"\\): save the spreadsheet as "CSV UTF-8"`));
     expect(message).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/);
   });
 
@@ -183,8 +181,8 @@ describe('brevo-invite validate', () => {
     writeFileSync(input, `email,privileges,${'x'.repeat(20 * 1024 * 1024)}\nann@example.com,contacts:view,x\n`);
     const { run } = await validate(input);
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe(
-      `brevo-invite: ${input}, line 1: the header row is over 1048576 bytes long, so the file cannot be read: ` +
+    expect(oneError(run)).toBe(
+      `${input}, line 1: the header row is over 1048576 bytes long, so the file cannot be read: ` +
         'a header is one line of column names, such as email,privileges; is this the right file?',
     );
   });
@@ -199,7 +197,7 @@ describe('brevo-invite validate', () => {
       const { run, out } = await validate(input, [], 15_000);
       expect(run.signal).toBeNull(); // not killed by the timeout: it did not hang
       expect(run.code).toBe(2);
-      expect(run.stderr.trim()).toBe(`brevo-invite: ${input} is ${what}, not a CSV file: save the CSV to a file and give that file's path`);
+      expect(oneError(run)).toBe(`${input} is ${what}, not a CSV file: save the CSV to a file and give that file's path`);
       expect(existsSync(out)).toBe(false);
     }
   });
@@ -235,10 +233,10 @@ describe('brevo-invite validate', () => {
     const run = await runCli(['validate', input, '--roles', roles]);
     expect(run.code).toBe(2);
     expectNoStackTrace(run.stderr);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain('roles "dup" and "DUP" are the same name once case is ignored');
-    expect(run.stderr).toContain('role "sales, emea": a role name cannot contain ";" or ","');
-    expect(run.stderr).toContain('role "sales": unknown feature "contact" (did you mean "contacts"?)');
+    const message = oneError(run);
+    expect(message).toContain('roles "dup" and "DUP" are the same name once case is ignored');
+    expect(message).toContain('role "sales, emea": a role name cannot contain ";" or ","');
+    expect(message).toContain('role "sales": unknown feature "contact" (did you mean "contacts"?)');
     expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
   });
 
@@ -255,8 +253,7 @@ describe('brevo-invite validate', () => {
       const run = await runCli(['validate', fixture('sample.csv'), '-o', join(dir, 'r.csv'), '--roles', roles]);
       expect(run.code).toBe(2);
       expectNoStackTrace(run.stderr);
-      expect(run.stderr.trim().split('\n')).toHaveLength(1);
-      expect(run.stderr).toContain(message);
+      expect(oneError(run)).toContain(message);
       expect(run.stderr).not.toMatch(/ENOENT|EISDIR|position \d/);
     }
   });
@@ -286,9 +283,9 @@ describe('brevo-invite validate', () => {
         const run = await runCli(args, { env: sendEnv(sim) });
         expect(run.code).toBe(2);
         expectNoStackTrace(run.stderr);
-        expect(run.stderr.trim().split('\n')).toHaveLength(1);
-        expect(run.stderr).toContain(`${input}, line 1: no column says what access to give, so no row could be sent; the header has "email", "name", "perms".`);
-        expect(run.stderr).toContain('Did you mean "permissions" for "perms"?');
+        const message = oneError(run);
+        expect(message).toContain(`${input}, line 1: no column says what access to give, so no row could be sent; the header has "email", "name", "perms".`);
+        expect(message).toContain('Did you mean "permissions" for "perms"?');
       }
       expect(sim.requests).toHaveLength(0);
       expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);

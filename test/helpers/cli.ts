@@ -1,4 +1,5 @@
 /** Runs the built CLI as a child process, as a user would. */
+import { expect } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -88,4 +89,12 @@ export function jsonLines(stderr: string): Array<Record<string, unknown>> {
         throw new Error(`stderr has a line that is not JSON: ${l}`);
       }
     });
+}
+
+/** A run that stopped before it could work says so in exactly one line (JSON without a terminal): its message. */
+export function oneError(run: Pick<CliRun, 'stderr'>): string {
+  const lines = jsonLines(run.stderr);
+  if (lines.length !== 1) throw new Error(`expected one line on stderr, got ${lines.length}:\n${run.stderr}`);
+  expect(lines[0]).toMatchObject({ level: 50 });
+  return String(lines[0]!.msg);
 }
