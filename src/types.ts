@@ -58,8 +58,11 @@ export interface RowResult {
   extra: string;
 }
 
-/** A row that passed validation, with what it will send. */
+/** A row after validation, with what it will send when it is valid. */
 export interface PlannedRow {
   result: RowResult;
+  /** What to grant (a file of people to grant access to). */
   invitation?: Invitation | undefined;
+  /** The valid email the row is about. */
+  email?: string | undefined;
 }

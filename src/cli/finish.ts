@@ -20,6 +20,7 @@ export const EXIT_FOR: Record<ErrorCode, number> = {
   results: EXIT.usage,
   cancelled: EXIT.usage,
   locked: EXIT.deferred,
+  refused: EXIT.usage,
   system: EXIT.internal,
 };
 

@@ -9,6 +9,7 @@ import { usageError } from '../errors.js';
 import { parseDuration } from '../duration.js';
 import { delimiterFromName, type Delimiter } from '../read/delimiter.js';
 import { encodingFromName, type Encoding } from '../read/encoding.js';
+import { DEFAULT_MAX_PRUNE, parseMaxPrune, type MaxPrune } from '../run/prune.js';
 
 export const DEFAULTS = {
   concurrency: 4,
@@ -52,6 +53,8 @@ export const ENV_NAMES = {
   update: 'BREVO_UPDATE',
   resendPending: 'BREVO_RESEND_PENDING',
   settleGrace: 'BREVO_SETTLE_GRACE',
+  prune: 'BREVO_PRUNE',
+  maxPrune: 'BREVO_MAX_PRUNE',
   logEmails: 'BREVO_LOG_EMAILS',
 } as const;
 
@@ -65,7 +68,7 @@ export type LogFormat = 'json' | 'pretty';
 export type LogEmails = 'yes' | 'hash' | 'no';
 
 /** Raw values as they arrive from commander (strings, or booleans for switches). */
-export type RawFlags = Partial<Record<OptionName | 'output' | 'dryRun' | 'json', string | boolean | undefined>>;
+export type RawFlags = Partial<Record<OptionName | 'output' | 'dryRun' | 'json' | 'results' | 'revoke', string | boolean | undefined>>;
 export type Env = Record<string, string | undefined>;
 
 const flagName = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -158,6 +161,15 @@ const sendSchema = z.object({
   update: switchValue.optional(),
   resendPending: switchValue.optional(),
   settleGrace: duration('a duration such as 30s (a bare number is seconds)', 1000).optional(),
+  prune: switchValue.optional(),
+  maxPrune: z
+    .string()
+    .transform((v, ctx) => {
+      const max = parseMaxPrune(v);
+      if (max === undefined) ctx.addIssue({ code: 'custom', message: 'a number of people (5) or a share of the account (10%)' });
+      return max ?? DEFAULT_MAX_PRUNE;
+    })
+    .optional(),
 });
 
 /** Reads each option from the flags, else the environment; returns raw values for zod. */
@@ -209,12 +221,14 @@ export interface SendOptions extends CommonOptions {
   update: boolean;
   resendPending: boolean;
   settleGraceMs: number;
+  prune: boolean;
+  maxPrune: MaxPrune;
 }
 
 const READ_NAMES: OptionName[] = ['roles', 'delimiter', 'encoding', 'maxRecordSize', 'logLevel', 'logFormat', 'summaryJson', 'logEmails'];
 const SEND_NAMES: OptionName[] = [
   ...READ_NAMES,
-  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'settleGrace'] as const),
+  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'settleGrace', 'prune', 'maxPrune'] as const),
 ];
 
 function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
@@ -252,5 +266,7 @@ export function resolveSendOptions(flags: RawFlags, env: Env): SendOptions {
     update: o.update ?? false,
     resendPending: o.resendPending ?? false,
     settleGraceMs: o.settleGrace ?? DEFAULTS.settleGraceMs,
+    prune: o.prune ?? false,
+    maxPrune: o.maxPrune ?? DEFAULT_MAX_PRUNE,
   };
 }

@@ -53,6 +53,8 @@ function rosterOptions(cmd: Command): Command {
   return cmd
     .option('--update', `change the access of people already in the account to what the sheet says${env('update')}`)
     .option('--resend-pending', `send pending invitations again (once)${env('resendPending')}`)
+    .option('--prune', `also remove the people in the account whom the roster does not list (never the owner)${env('prune')}`)
+    .option('--max-prune <n|n%>', `refuse --prune when it would remove more people than this, or this share of the account (default 5)${env('maxPrune')}`)
     .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`);
 }
 
@@ -103,6 +105,30 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
         if (flags.skipExisting === true) delete flags.skipExisting;
         const { sendCommand } = await import('./commands/send.js');
         return sendCommand(file, flags, io);
+      }),
+    );
+
+  sendingOptions(readingOptions(program.command('revoke').description('Remove the people the file lists from the Brevo account: revoke an active user, cancel a pending invitation (never the owner). Access is removed at once.').argument('<file>', 'a CSV file with an email column (other columns are carried into the results)')))
+    .option('--dry-run', 'check the file offline only (valid, distinct emails); needs no key')
+    .action(
+      batch(async (file, flags) => {
+        if (flags.dryRun === true) {
+          const { validateCommand } = await import('./commands/validate.js');
+          return { report: await validateCommand(file, flags, io, 'remove') };
+        }
+        const { sendCommand } = await import('./commands/send.js');
+        return sendCommand(file, flags, io, { command: 'revoke' });
+      }),
+    );
+
+  rosterOptions(sendingOptions(readingOptions(program.command('plan').description('What send (or, with --revoke, revoke) would do: validates, makes the one list call, writes every row\'s planned action to <file>.plan.csv (or -o), and sends nothing else.').argument('<file>', 'the CSV file'))))
+    .option('--revoke', 'plan a revoke of the people the file lists, instead of a send')
+    .option('--results <file>', 'the results file of earlier runs, read with --resume (default: <file>.results.csv beside the input)')
+    .action(
+      batch(async (file, flags) => {
+        if (flags.skipExisting === true) delete flags.skipExisting;
+        const { sendCommand } = await import('./commands/send.js');
+        return sendCommand(file, flags, io, { command: flags.revoke === true ? 'revoke' : 'send', planOnly: true });
       }),
     );
 

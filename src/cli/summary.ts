@@ -1,5 +1,6 @@
 /** The end-of-run summary a person reads: counts per status, the cost, and what to do next. */
 import { formatDuration } from '../duration.js';
+import { estimateMs } from '../run/estimate.js';
 import { EXIT_MEANING, type RunReport } from '../run/report.js';
 import type { Status } from '../types.js';
 
@@ -9,7 +10,7 @@ const MEANING: Record<Status, string> = {
   resent: 'Brevo sent a pending invitation again',
   revoked: 'Brevo removed a user from the account',
   cancelled: 'Brevo cancelled a pending invitation',
-  skipped: 'nothing to send: already in the account (a user, or invited and not yet accepted), or nothing to change',
+  skipped: 'nothing to send (error_code says why: already in the account, not in it, the owner, nothing to change)',
   invalid: 'the row has a problem: not sent',
   duplicate: 'the email is on an earlier row: not sent',
   failed: 'Brevo refused it, or retries ran out',
@@ -96,6 +97,22 @@ export function printable(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
+/** A plan: the requests it would take, per action, and how long that takes at the current budget. */
+function plannedLine(report: RunReport, now: number): string {
+  const n = report.plannedRequests ?? 0;
+  const per = Object.entries(report.actions).filter(([, k]) => k > 0).map(([a, k]) => `${a} ${k}`);
+  const time = formatDuration(estimateMs(n, report.budget ?? {}, now, 4));
+  return `Would send ${s(n, 'request')}${per.length > 0 ? ` (${per.join(', ')})` : ''}; at the current budget that takes about ${time}.`;
+}
+
+/** Who is removed (or would be), the first few by name. */
+function removalsLine(report: RunReport): string {
+  const removals = report.removals ?? [];
+  const shown = removals.slice(0, 10).map((r) => r.email);
+  const verb = report.command === 'plan' ? 'Would remove' : 'Removals';
+  return `${verb} (${removals.length}): ${shown.join(', ')}${removals.length > shown.length ? ` and ${removals.length - shown.length} more (all in the results file)` : ''}`;
+}
+
 const TITLE: Record<RunReport['command'], string> = { validate: 'Dry run (nothing sent)', plan: 'Plan (nothing sent but the list call)', send: 'Send', revoke: 'Revoke' };
 
 export function renderSummary(report: RunReport, commands: NextCommands, now = Date.now()): string {
@@ -107,10 +124,12 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
     lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${MEANING[status]}`);
   }
   if (report.blankRows > 0) lines.push(`  (${s(report.blankRows, 'blank row')} ignored)`);
-  if (report.leftInput > 0) lines.push(`  (${s(report.leftInput, 'row')} of earlier runs kept at the end of the results: their email is no longer in the input)`);
+  if (report.leftInput > 0) lines.push(`  (and ${s(report.leftInput, 'row')} of earlier runs kept at the end of the results: people no longer in the input, or removed by --prune)`);
   if ((report.accessChanged ?? 0) > 0) {
     lines.push(`Access in the sheet differs from what this tool last granted for ${s(report.accessChanged!, 'person', 'people')}: run with --update to apply it.`);
   }
+  if (report.command === 'plan') lines.push(plannedLine(report, now));
+  if ((report.removals?.length ?? 0) > 0) lines.push(removalsLine(report));
   if (report.command !== 'validate') {
     lines.push(`Requests: ${report.requests} used, ${report.rateLimited} of them answered "rate limited" (429)`);
     const budget = budgetLine(report, now);
@@ -171,6 +190,8 @@ export interface SummaryDocument {
   next_step: string;
   resume_command: string | null;
   first_rows: Array<{ line: number; email: string; status: Status; error_code: string | null; error_message: string | null }>;
+  removals: Array<{ email: string; action: string; status: Status }>;
+  planned_requests: number | null;
 }
 
 function header(ctx: SummaryContext, exitCode: number) {
@@ -216,6 +237,8 @@ export function summaryJson(report: RunReport, ctx: SummaryContext, commands: Ne
     next_step: nextStep(report, commands),
     resume_command: resumable ? commands.resume : null,
     first_rows: report.problems?.rows ?? [],
+    removals: report.removals ?? [],
+    planned_requests: report.plannedRequests ?? null,
   };
 }
 
@@ -241,5 +264,7 @@ export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor
     next_step: locked ? `another run is writing the same results; this one is tried again by: ${commands.resume}` : message,
     resume_command: locked || stoppedFor === 'system' ? commands.resume : null,
     first_rows: [],
+    removals: [],
+    planned_requests: null,
   };
 }

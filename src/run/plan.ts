@@ -1,19 +1,27 @@
 /**
  * The offline half of every run: read -> validate, one RowResult per data row, in input order
  * (in batches). A dry run writes these as they come; a send keeps them as its plan.
+ *
+ * A file of people to grant access to (`grant`: send, validate) needs an access column and valid
+ * access on every row; a file of people to remove (`remove`: revoke) needs only their emails.
  */
 import { openCsv, type CsvRecord, type ReadOptions } from '../read/reader.js';
 import { requireAccessColumn, type Header } from '../read/header.js';
 import type { PlannedRow, RowResult } from '../types.js';
 import { FirstSeen } from '../validate/duplicates.js';
 import type { Roles } from '../validate/roles.js';
-import { normalizeEmail } from '../validate/email.js';
-import { createRowValidator, type RowCells } from '../validate/row.js';
+import { emailProblem, normalizeEmail } from '../validate/email.js';
+import { createRowValidator, type RowCells, type RowCheck } from '../validate/row.js';
 import { encodeCarried } from '../write/columns.js';
 
 export interface PlanOptions extends ReadOptions {
   roles: Roles;
+  /** What the rows are for (default `grant`). */
+  purpose?: 'grant' | 'remove' | undefined;
 }
+
+/** Error codes of a row whose email cannot be read (for the prune safeguard: that person may be on it). */
+export const UNREADABLE_EMAIL: ReadonlySet<string> = new Set(['missing_email', 'invalid_email', 'wrong_field_count', 'record_too_long', 'unclosed_quote']);
 
 function cellsOf(fields: readonly string[], header: Header): RowCells {
   const at = (i: number | undefined) => (i === undefined ? undefined : (fields[i] ?? ''));
@@ -30,9 +38,10 @@ function invalid(line: number, email: string, extra: string, code: string, messa
 }
 
 export async function openPlan(file: string, options: PlanOptions) {
-  const source = await openCsv(file, { ...options, checkHeader: requireAccessColumn });
+  const removing = options.purpose === 'remove';
+  const source = await openCsv(file, { ...options, checkHeader: removing ? undefined : requireAccessColumn });
   const { header } = source;
-  const validateRow = createRowValidator(options.roles);
+  const validateRow = removing ? emailOnly : createRowValidator(options.roles);
   const seen = new FirstSeen();
 
   function planRecord(record: CsvRecord): PlannedRow {
@@ -56,7 +65,7 @@ export async function openPlan(file: string, options: PlanOptions) {
           email,
           status: 'duplicate',
           errorCode: 'duplicate_email',
-          errorMessage: `line ${line}: ${email} already appears on line ${first}; a person is invited once, from the first row: remove one of the two`,
+          errorMessage: `line ${line}: ${email} already appears on line ${first}; each person is dealt with once, from the first row: remove one of the two`,
           attempts: 0,
           granted: '',
           extra,
@@ -64,8 +73,9 @@ export async function openPlan(file: string, options: PlanOptions) {
       };
     }
     return {
-      result: { line, email, action: 'invite', status: 'valid', attempts: 0, granted: check.granted, extra },
-      invitation: check.invitation,
+      result: { line, email, action: removing ? undefined : 'invite', status: 'valid', attempts: 0, granted: check.granted, extra },
+      invitation: removing ? undefined : check.invitation,
+      email,
     };
   }
 
@@ -74,6 +84,14 @@ export async function openPlan(file: string, options: PlanOptions) {
   }
 
   return { source, carriedNames: header.carried.map(carriedName(header.names)), batches: batches() };
+}
+
+/** A row of a file of people to remove: its email is all that counts. */
+function emailOnly(cells: RowCells): RowCheck {
+  const email = normalizeEmail(cells.email);
+  const problem = emailProblem(email);
+  if (problem !== undefined) return { ok: false, email, problems: [problem] };
+  return { ok: true, invitation: { email, allFeaturesAccess: false, privileges: [] }, granted: '' };
 }
 
 /** A carried column keeps its name as written; one with no name is called by its place. */

@@ -129,3 +129,24 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   if (kept && e.status !== 'failed') return 'keep';
   return { skip: state.status === 'active' ? 'already_active' : 'already_pending' };
 }
+
+/** `revoke`: each listed person is removed: an active user is revoked, a pending invitation cancelled. */
+export function planRevoke(slots: readonly Slot[], users: Users, listedAt: number, settleAfterMs: number): void {
+  const at = new Date(listedAt).toISOString();
+  for (const slot of slots) {
+    if (slot.email === undefined || slot.row.status !== 'valid') continue;
+    if (settleInFlight(slot, users, listedAt, settleAfterMs)) continue;
+    const state = users.get(slot.email);
+    const e = slot.earlier;
+    if (state === undefined) {
+      // Gone: removed by an earlier run (kept as it was), or never in the account.
+      if (e !== undefined && (e.status === 'revoked' || e.status === 'cancelled')) slot.row = keepEarlier(slot.row, e);
+      else slot.row = skipped(slot.row, 'not_a_user', at);
+    } else if (state.isOwner) {
+      slot.row = skipped(slot.row, 'owner', at);
+    } else {
+      slot.action = state.status === 'active' ? 'revoke' : 'cancel';
+      slot.row = { ...slot.row, action: slot.action };
+    }
+  }
+}

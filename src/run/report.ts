@@ -70,6 +70,10 @@ export interface RunReport {
   problems?: Problems | undefined;
   /** People whose sheet access differs from what this tool last granted them (sent only with --update). */
   accessChanged?: number | undefined;
+  /** Every removal of the run (revoke, cancel): who, how, and where it stands. */
+  removals?: Array<{ email: string; action: ActionName; status: Status }> | undefined;
+  /** A plan: the requests the run would take (besides the list call it made). */
+  plannedRequests?: number | undefined;
 }
 
 /** The first few rows that need attention, as one line each, and how many more there are. */

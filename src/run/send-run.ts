@@ -15,6 +15,7 @@ import { ACTIONS } from '../send/actions.js';
 import type { Users } from '../send/users.js';
 import { DONE_STATUSES, type RowResult } from '../types.js';
 import { normalizeEmail } from '../validate/email.js';
+import { encodeCarried } from '../write/columns.js';
 import { checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
@@ -23,7 +24,8 @@ import { readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
-import { planSend, type PlanNotes } from './planner.js';
+import { planRevoke, planSend, type PlanNotes } from './planner.js';
+import { checkPrune, DEFAULT_MAX_PRUNE, pruneCandidates, type MaxPrune } from './prune.js';
 import type { RunDeps, SendPlan } from './ports.js';
 import { countActions, countStatuses, exitCodeFor, Problems, type Command, type RunReport, type StopReason } from './report.js';
 import { setupMessage } from './setup.js';
@@ -32,8 +34,15 @@ import { deferPastLimit, foldEarlier, notYetSent, toSend, type Slot } from './sl
 export type { InterruptHandlers, ProgressSink, RunDeps, SendPlan } from './ports.js';
 
 export interface SendRunOptions extends PlanOptions {
+  /** `send` brings the roster's people in (and, with --prune, removes the others); `revoke` removes the listed people. */
+  command: 'send' | 'revoke';
+  /** `plan`: everything up to the one list call, then the planned action of every row is written to `outputPath`; nothing else is sent. */
+  planOnly?: boolean | undefined;
   file: string;
+  /** The results file: written by a run, read by --resume. */
   resultsPath: string;
+  /** Where a plan is written (plan only). */
+  outputPath?: string | undefined;
   /** For messages about set-up mistakes. */
   baseUrl: string;
   runId: string;
@@ -48,6 +57,9 @@ export interface SendRunOptions extends PlanOptions {
   skipExisting: boolean;
   update: boolean;
   resendPending: boolean;
+  /** Remove the people in the account that the roster does not list (send only), within `maxPrune`. */
+  prune?: boolean | undefined;
+  maxPrune?: MaxPrune | undefined;
   /** What an earlier run's summary knew of the budget: an empty window until `resetAt`. */
   knownBudget?: { resetAt?: number | undefined; marginMs?: number | undefined } | undefined;
   /** Replace an earlier send's results without --resume (the demo's own file, on a fresh simulator). */
@@ -55,9 +67,9 @@ export interface SendRunOptions extends PlanOptions {
 }
 
 export async function sendRun(options: SendRunOptions, deps: RunDeps): Promise<RunReport> {
-  const lock = acquireLock(options.resultsPath, {
+  const lock = acquireLock(options.planOnly === true ? options.outputPath! : options.resultsPath, {
     runId: options.runId,
-    onTakeover: (why) => deps.log.warn({ lock: `${options.resultsPath}.lock`, why }, `took over a stale lock: ${why}`),
+    onTakeover: (why) => deps.log.warn({ why }, `took over a stale lock: ${why}`),
     onLost: () => run.lost(),
   });
   const run = new SendRun(options, deps, lock);
@@ -105,8 +117,10 @@ class SendRun {
   }
 
   async execute(): Promise<RunReport> {
-    for (const leftover of removeLeftoverTemps(this.#o.resultsPath)) this.#d.log.info({ file: leftover }, 'removed a temporary file left by a run that was killed');
-    if (!this.#o.resume) await checkReplaceable(this.#o.resultsPath, 'send', this.#o.replaceResults === true);
+    const written = this.#o.planOnly === true ? this.#o.outputPath! : this.#o.resultsPath;
+    for (const leftover of removeLeftoverTemps(written)) this.#d.log.info({ file: leftover }, 'removed a temporary file left by a run that was killed');
+    if (this.#o.planOnly === true) await checkReplaceable(written, 'validate');
+    else if (!this.#o.resume) await checkReplaceable(written, 'send', this.#o.replaceResults === true);
     const stopListening = this.#listenForSignals();
     try {
       await this.#readInput();
@@ -114,6 +128,7 @@ class SendRun {
       const list = await this.#listUsers();
       if (list !== undefined && !list.ok) return await this.#stopBeforeSending(list);
       this.#planActions(list?.users);
+      if (this.#o.planOnly === true) return await this.#writePlan();
       if (!(await this.#confirm())) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
       await this.#send();
       return this.#report(this.#control.stoppedFor ?? (this.#limited ? 'limit' : undefined));
@@ -141,9 +156,9 @@ class SendRun {
 
   /** 1. Offline: every row read and validated before the first request. */
   async #readInput(): Promise<void> {
-    const plan = await openPlan(this.#o.file, this.#o);
+    const plan = await openPlan(this.#o.file, { ...this.#o, purpose: this.#o.command === 'revoke' ? 'remove' : 'grant' });
     for await (const batch of plan.batches) {
-      for (const p of batch) this.#slots.push({ row: p.result, invitation: p.invitation, email: p.invitation?.email });
+      for (const p of batch) this.#slots.push({ row: p.result, invitation: p.invitation, email: p.email });
     }
     this.#carriedNames = plan.carriedNames;
     this.#blankRows = plan.source.blankRows;
@@ -165,7 +180,7 @@ class SendRun {
   async #listUsers(): Promise<ListResult | undefined> {
     const valid = this.#slots.some((s) => s.email !== undefined);
     const inFlight = this.#slots.some((s) => s.inFlight !== undefined);
-    const needed = this.#o.skipExisting || this.#o.update || this.#o.resendPending || inFlight;
+    const needed = this.#o.command === 'revoke' || this.#o.prune === true || this.#o.skipExisting || this.#o.update || this.#o.resendPending || inFlight;
     if (!valid || !needed) return undefined;
     this.#d.progress?.waiting?.(`asking Brevo (${this.#o.baseUrl}) for the account's users`, this.#gate);
     try {
@@ -193,11 +208,56 @@ class SendRun {
   /** 4. An action per row (or none), then --limit. */
   #planActions(users: Users | undefined): void {
     const listedAt = this.#d.clock.now();
-    this.#notes = planSend(this.#slots, users, { listed: users !== undefined && this.#o.skipExisting, update: this.#o.update, resendPending: this.#o.resendPending }, listedAt, this.#o.settleAfterMs);
+    if (this.#o.command === 'revoke') planRevoke(this.#slots, users ?? new Map(), listedAt, this.#o.settleAfterMs);
+    else this.#notes = planSend(this.#slots, users, { listed: users !== undefined && this.#o.skipExisting, update: this.#o.update, resendPending: this.#o.resendPending }, listedAt, this.#o.settleAfterMs);
+    if (this.#o.prune === true && users !== undefined) this.#planPrune(users, listedAt);
     if (users !== undefined) this.#confirmOrphans(users, listedAt);
     this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;
     for (const s of this.#slots) if (s.action === undefined) this.#logRow(s.row);
     this.#d.log.info({ plan: { ...this.#sendPlan(), budget: undefined, problems: undefined }, budget: this.#gate.budget }, 'plan');
+  }
+
+  /**
+   * --prune: the people in the account the roster does not list get a row each after the input's
+   * rows (line empty), behind the safeguards. An earlier run's row for such a person (a removal
+   * it started) becomes that row's earlier outcome, instead of a row kept apart.
+   */
+  #planPrune(users: Users, listedAt: number): void {
+    const roster = new Set(this.#slots.map((s) => s.email ?? (s.row.status === 'invalid' || s.row.status === 'duplicate' ? normalizeEmail(s.row.email) : '')).filter((e) => e !== ''));
+    const removals = pruneCandidates(users, roster);
+    checkPrune(this.#slots, users, removals, this.#o.maxPrune ?? DEFAULT_MAX_PRUNE);
+    const empty = encodeCarried(this.#carriedNames.map(() => ''));
+    const pruned: Slot[] = removals.map(({ email }) => {
+      const earlier = this.#orphans.find((o) => normalizeEmail(o.email) === email);
+      const entry = this.#journalEntries.get(email);
+      return {
+        row: { line: 0, email, status: 'valid', attempts: earlier?.attempts ?? 0, granted: '', extra: earlier?.extra ?? empty },
+        email,
+        earlier: earlier === undefined ? undefined : { ...earlier },
+        inFlight: entry !== undefined && (entry.action === 'revoke' || entry.action === 'cancel') ? { action: entry.action, sentAt: entry.at } : earlier?.errorCode === 'outcome_unknown' ? { action: earlier.action ?? 'revoke', sentAt: 0 } : undefined,
+      };
+    });
+    const taken = new Set(removals.map((r) => r.email));
+    this.#orphans = this.#orphans.filter((o) => !taken.has(normalizeEmail(o.email)));
+    planRevoke(pruned, users, listedAt, this.#o.settleAfterMs);
+    this.#slots.push(...pruned);
+  }
+
+  /** plan: every row with the action it would get, written to the plan file; nothing else is sent. */
+  async #writePlan(): Promise<RunReport> {
+    const rows = [...this.#slots.map((s) => planView(s, this.#o.update)), ...this.#orphans];
+    await writeResults(this.#o.outputPath!, this.#carriedNames, [rows]);
+    const report = this.#report(undefined, 'plan');
+    const counts = countStatuses(this.#slots.map((s) => planView(s, this.#o.update)));
+    const plan = this.#sendPlan();
+    return {
+      ...report,
+      resultsPath: this.#o.outputPath!,
+      counts,
+      actions: plan.actions,
+      plannedRequests: plan.toSend,
+      exitCode: report.stoppedFor === 'auth' || report.stoppedFor === 'permission' ? 3 : counts.invalid + counts.duplicate + counts.failed > 0 ? 1 : 0,
+    };
   }
 
   /** Rows that left the input with a request of unknown outcome: the list may tell that it went through. */
@@ -310,7 +370,7 @@ class SendRun {
     const rows = this.#slots.map((s) => s.row);
     const planned = toSend(this.#slots);
     return {
-      command: 'send',
+      command: this.#o.planOnly === true ? 'plan' : this.#o.command,
       actions: countActions(planned.map((s) => ({ action: s.action }))),
       toSend: planned.length,
       existing: rows.filter((r) => r.status === 'skipped').length,
@@ -326,7 +386,7 @@ class SendRun {
     };
   }
 
-  #report(stoppedFor: StopReason | undefined, command: Command = 'send'): RunReport {
+  #report(stoppedFor: StopReason | undefined, command: Command = this.#o.command): RunReport {
     const rows = this.#slots.map((s) => s.row);
     const counts = countStatuses(rows);
     const now = this.#d.clock.now();
@@ -351,8 +411,23 @@ class SendRun {
       problems: Problems.of(rows),
       notices: this.#notices,
       accessChanged: this.#notes.accessChanged,
+      removals: this.#slots.filter((s) => s.row.action === 'revoke' || s.row.action === 'cancel').map((s) => ({ email: s.row.email, action: s.row.action!, status: s.row.status })),
     };
   }
+}
+
+/** How a row reads in a plan: what it would get (`valid`, with its action), or why nothing is sent. */
+function planView(slot: Slot, update: boolean): RowResult {
+  const row = slot.row;
+  if (slot.action !== undefined) {
+    const waiting = slot.settleFirst === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'an earlier request got no answer: the list is asked again before anything is sent' };
+    return { ...row, status: 'valid', action: slot.action, finishedAt: undefined, invoiceId: undefined, creditNotes: undefined, httpStatus: undefined, errorCode: undefined, errorMessage: undefined, ...waiting };
+  }
+  if (DONE_STATUSES.has(row.status)) {
+    const unchanged = update && (row.status === 'invited' || row.status === 'updated') && slot.earlier?.granted === row.granted;
+    return { ...row, status: 'skipped', action: undefined, errorCode: unchanged ? 'unchanged' : 'done_before', errorMessage: `${row.status} by an earlier run${row.finishedAt === undefined ? '' : ` (${row.finishedAt})`}: nothing to send` };
+  }
+  return row;
 }
 
 function jobOf(s: Slot): SendJob {

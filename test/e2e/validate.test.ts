@@ -41,7 +41,7 @@ describe('brevo-invite validate', () => {
     expect(rows[4]?.error_message).toBe(
       'line 6: "imprt" is not a permission of contacts (did you mean "import"?); contacts has: view, create_edit_delete, import, export, list_and_attributes, forms',
     );
-    expect(rows[10]?.error_message).toBe('line 12: ok@example.com already appears on line 2; a person is invited once, from the first row: remove one of the two');
+    expect(rows[10]?.error_message).toBe('line 12: ok@example.com already appears on line 2; each person is dealt with once, from the first row: remove one of the two');
     expect(rows[11]?.granted).toBe('all');
     expect((rows[12]?.error_message ?? '').split('; ').length).toBeGreaterThanOrEqual(4);
     expect(rows[13]?.granted).toBe('companies:manage_others_companies');

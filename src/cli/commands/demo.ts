@@ -20,8 +20,9 @@ export async function demoCommand(io: CliIo): Promise<{ report: RunReport; baseU
   try {
     return await sendCommand(
       asset('sample.csv'),
-      { output: 'sample.results.csv', roles: asset('roles.json'), yes: true, replaceResults: true },
+      { output: 'sample.results.csv', roles: asset('roles.json'), yes: true },
       { ...io, env: { ...io.env, BREVO_API_KEY: 'demo-key', BREVO_BASE_URL: sim.url }, args: ['send', 'fixtures/sample.csv', '--roles', 'fixtures/roles.json'] },
+      { command: 'send', replaceResults: true },
     );
   } finally {
     await sim.close();

@@ -8,17 +8,22 @@ import { BrevoClient, createPool } from '../../send/client.js';
 import { logSettings, type CliIo } from '../io.js';
 import { resolveSendOptions, type RawFlags } from '../options.js';
 import { knownBudget } from '../output.js';
+import { resultsPathFor } from '../paths.js';
 import { confirmPlan } from '../prompt.js';
 import { progressFor } from '../progress.js';
 import { checkBaseUrl, loadApiKey, baseUrlWarning } from '../secrets.js';
 import { emailLogger, planInputs } from './common.js';
 
-/** `replaceResults`: only the demo sets it, to replace its own earlier results on a fresh simulator. */
-export async function sendCommand(
-  file: string,
-  flags: RawFlags & { apiKey?: unknown; replaceResults?: boolean },
-  io: CliIo,
-): Promise<{ report: RunReport; baseUrl: string }> {
+export interface SendCommandMode {
+  command: 'send' | 'revoke';
+  /** `plan`: one list call, then the plan is written; nothing else is sent. */
+  planOnly?: boolean;
+  /** Only the demo sets it, to replace its own earlier results on a fresh simulator. */
+  replaceResults?: boolean;
+}
+
+/** `send`, `revoke` and `plan`: they share everything but what they plan for each row. */
+export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unknown }, io: CliIo, mode: SendCommandMode = { command: 'send' }): Promise<{ report: RunReport; baseUrl: string }> {
   if (flags.apiKey !== undefined) {
     throw usageError('--api-key is not accepted: a key on the command line shows in process lists and shell history. Set BREVO_API_KEY (or put it in .env), or use --api-key-file FILE');
   }
@@ -28,7 +33,9 @@ export async function sendCommand(
   const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, secrets: () => [apiKey], runId: io.runId });
   const warning = baseUrlWarning(baseUrl);
   if (warning !== undefined) log.warn({ baseUrl }, warning);
-  const inputs = await planInputs(file, flags.output as string | undefined, options, io);
+  const planOnly = mode.planOnly === true;
+  const inputs = await planInputs(file, planOnly ? (flags.results as string | undefined) : (flags.output as string | undefined), options, io);
+  const outputPath = planOnly ? resultsPathFor(file, flags.output as string | undefined, io.cwd, 'plan') : undefined;
   const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
 
   const pool = createPool(baseUrl, options.concurrency, options.timeoutMs);
@@ -37,6 +44,11 @@ export async function sendCommand(
     const report = await sendRun(
       {
         ...inputs,
+        command: mode.command,
+        planOnly,
+        outputPath,
+        prune: options.prune,
+        maxPrune: options.maxPrune,
         baseUrl,
         runId: io.runId ?? '',
         concurrency: options.concurrency,
@@ -50,7 +62,7 @@ export async function sendCommand(
         update: options.update,
         resendPending: options.resendPending,
         knownBudget: knownBudget(options.summaryJson, io.cwd, baseUrl, Date.now()),
-        replaceResults: flags.replaceResults === true,
+        replaceResults: mode.replaceResults === true,
       },
       {
         api: new BrevoClient({ baseUrl, apiKey, timeoutMs: options.timeoutMs, dispatcher: pool }),
@@ -58,13 +70,14 @@ export async function sendCommand(
         random: Math.random,
         log,
         logEmail: emailLogger(options.logEmails),
-        confirm: interactive && !options.yes ? (plan) => confirmPlan(plan, io) : undefined,
+        confirm: interactive && !options.yes && !planOnly ? (plan) => confirmPlan(plan, io) : undefined,
         progress: progressFor(io, log, io.stderr.isTTY === true),
         onInterrupt: io.onInterrupt,
       },
     );
     const level = report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 ? 'warn' : 'error';
-    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, report.stoppedFor === undefined ? 'send finished' : `send stopped early: ${report.stoppedFor}`);
+    const name = planOnly ? 'plan' : mode.command;
+    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, report.stoppedFor === undefined ? `${name} finished` : `${name} stopped early: ${report.stoppedFor}`);
     return { report: { ...report, input: file }, baseUrl };
   } finally {
     await pool.close();

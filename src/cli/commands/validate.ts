@@ -7,7 +7,7 @@ import { logSettings, type CliIo } from '../io.js';
 import { resolveValidateOptions, type RawFlags } from '../options.js';
 import { planInputs } from './common.js';
 
-export async function validateCommand(file: string, flags: RawFlags, io: CliIo): Promise<RunReport> {
+export async function validateCommand(file: string, flags: RawFlags, io: CliIo, purpose: 'grant' | 'remove' = 'grant'): Promise<RunReport> {
   const options = resolveValidateOptions(flags, io.env);
   const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, runId: io.runId });
   const inputs = await planInputs(file, flags.output as string | undefined, options, io);
@@ -15,7 +15,7 @@ export async function validateCommand(file: string, flags: RawFlags, io: CliIo):
   const stopListening = io.onInterrupt({ exitAtOnce: true, stop: () => {}, flushNow: removeOpenTemps, flushedNotice: 'Stopped; nothing was sent, and the results file is as it was.' });
   try {
     log.debug({ file: inputs.file, resultsPath: inputs.resultsPath }, 'dry run started');
-    const report = await dryRun({ ...inputs, runId: io.runId ?? '', log });
+    const report = await dryRun({ ...inputs, purpose, runId: io.runId ?? '', log });
     log.info({ counts: report.counts, resultsPath: inputs.resultsPath, exitCode: report.exitCode }, 'dry run finished');
     return { ...report, input: file };
   } finally {
