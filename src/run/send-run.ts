@@ -181,7 +181,8 @@ class SendRun {
     const valid = this.#slots.some((s) => s.email !== undefined);
     const inFlight = this.#slots.some((s) => s.inFlight !== undefined);
     const needed = this.#o.command === 'revoke' || this.#o.prune === true || this.#o.skipExisting || this.#o.update || this.#o.resendPending || inFlight;
-    if (!valid || !needed) return undefined;
+    // --prune asks even for a roster with no valid row: its safeguards then refuse, and say why.
+    if ((!valid && this.#o.prune !== true) || !needed) return undefined;
     this.#d.progress?.waiting?.(`asking Brevo (${this.#o.baseUrl}) for the account's users`, this.#gate);
     try {
       return await fetchUsers(this.#senderDeps(), this.#control, { firstCall: true });

@@ -58,7 +58,9 @@ function layoutOf(header: readonly string[], path: string): number {
 /** One record as a row, or undefined when it is not one (damaged). */
 function toRow(cells: readonly string[], ours: number): PreviousRow | undefined {
   if (cells.length < ours) return undefined;
-  const [line, email, status, invoiceId, errorCode, errorMessage, httpStatus, attempts, granted, finishedAt, action, creditNotes] = cells.map(unescapeFormula);
+  const [line, email, status, invoiceId, errorCode, errorMessage, httpStatus, attempts, granted, finishedAt, ...rest] = cells.slice(0, ours).map(unescapeFormula);
+  // A file of the first version has no action or credit notes: what follows its ten columns is the input's.
+  const [action, creditNotes] = ours === RESULT_COLUMNS.length ? rest : [];
   if (!(STATUSES as readonly string[]).includes(status ?? '')) return undefined;
   if (!/^\d*$/.test(line ?? '') || !/^\d*$/.test(attempts ?? '') || !/^\d*$/.test(httpStatus ?? '')) return undefined;
   if (action !== undefined && action !== '' && !(ACTION_NAMES as readonly string[]).includes(action)) return undefined;

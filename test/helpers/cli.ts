@@ -98,3 +98,10 @@ export function oneError(run: Pick<CliRun, 'stderr'>): string {
   expect(lines[0]).toMatchObject({ level: 50 });
   return String(lines[0]!.msg);
 }
+
+/** A run that stopped on an error after it had started: its last line is the error (JSON without a terminal): its message. */
+export function lastError(run: Pick<CliRun, 'stderr'>): string {
+  const last = jsonLines(run.stderr).at(-1);
+  expect(last).toMatchObject({ level: 50 });
+  return String(last!.msg);
+}

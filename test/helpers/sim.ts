@@ -1,7 +1,7 @@
 /** Helpers for end-to-end tests against the simulator, in this process, over real HTTP on 127.0.0.1. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
+import { startSimulator, type SimAction, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
 const running: Simulator[] = [];
 
@@ -30,8 +30,10 @@ export function usersCsv(dir: string, n: number, name = 'users.csv'): string {
   return path;
 }
 
-export const invitationRequests = (sim: Simulator) => sim.requests.filter((r) => r.method === 'POST');
+export const invitationRequests = (sim: Simulator) => sim.requests.filter((r) => r.action === 'invite' || (r.action === undefined && r.method === 'POST' && r.path.endsWith('/invitation/send')));
 export const listRequests = (sim: Simulator) => sim.requests.filter((r) => r.method === 'GET');
+/** The requests for one action (update, resend, revoke, cancel, invite, list) that reached the simulator. */
+export const requestsOf = (sim: Simulator, action: SimAction | 'list') => sim.requests.filter((r) => r.action === action);
 
 /** Every address the simulator accepted more than once: must always be empty. */
 export function invitedTwice(sim: Simulator): string[] {
