@@ -5,7 +5,7 @@
 //   npm run bench              the full run (several minutes: the send section is bound by latency)
 //   npm run bench -- --quick   smaller sizes, for a sanity check
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,6 +194,47 @@ async function budgetEfficiency() {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// A send holds every row until its results file is rewritten in input order at the end: what it
+// keeps per row must stay small even when the input carries hundreds of columns (each row's
+// carried cells are kept as one flat string). Peak RSS of a whole send (100k rows, 500 carried
+// columns) against the simulator in its own process, next to validate of the same file; and
+// whether the send fits in a 512 MB heap (V8 lets garbage grow when memory is plentiful, so the
+// peak RSS alone overstates what the run needs).
+async function sendMemory() {
+  const n = quick ? 20_000 : 100_000;
+  const columns = 500;
+  const file = await generateWide(n, columns, DATA);
+  const out = [];
+  const measure = async (name, args, heapMb) => {
+    const sim = await startSimulator(['--rate-limit', 'off']);
+    const nodeArgs = heapMb === undefined ? [] : [`--max-old-space-size=${heapMb}`];
+    const r = await run(process.execPath, [...nodeArgs, CLI, ...args(join(work, 'mem.csv')), '--log-level', 'silent'], { env: { BREVO_API_KEY: 'bench', BREVO_BASE_URL: sim.url }, probe: true });
+    await sim.stop();
+    rmSync(join(work, 'mem.csv'), { force: true });
+    out.push({ run: name, rows: n, carriedColumns: columns, exitCode: r.code, wallMs: round(r.wallMs, 0), peakRssMb: r.probe === undefined ? null : round(r.probe.maxRssKb / 1024, 0) });
+  };
+  await measure('validate', (o) => ['validate', file, '-o', o]);
+  await measure('send --concurrency 32', (o) => ['send', file, '-o', o, '--concurrency', '32', '--yes']);
+  await measure('send --concurrency 32, heap capped at 512 MB', (o) => ['send', file, '-o', o, '--concurrency', '32', '--yes'], 512);
+  return out;
+}
+
+async function generateWide(rows, columns, dir) {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `wide-${rows}x${columns}.csv`);
+  if (existsSync(path)) return path;
+  const head = ['email', 'privileges', ...Array.from({ length: columns }, (_, i) => `extra_${i}`)].join(',');
+  writeFileSync(`${path}.tmp`, `${head}\n`);
+  for (let from = 0; from < rows; from += 1000) {
+    const lines = [];
+    for (let i = from; i < Math.min(rows, from + 1000); i++) lines.push(`wide${i}@example.com,contacts:view,${Array.from({ length: columns }, (_, j) => `v${(i + j) % 97}`).join(',')}`);
+    appendFileSync(`${path}.tmp`, `${lines.join('\n')}\n`);
+  }
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
 // newman is only for this comparison, so it is not a devDependency (it made every `npm ci` much
 // heavier): it is installed on first use into bench/.data (ignored by git), pinned so that runs
 // stay comparable, and run from there, so its wall time does not include npx's registry check.
@@ -269,6 +310,8 @@ try {
   table('1. Dry run (validate) vs a bare csv-parse pass (median wall time, peak RSS)', results.dryRun);
   results.send = await sendThroughput();
   table('2. Send throughput, simulator at 50 ms latency, no rate limit (ours: send phase from the summary, process start excluded)', results.send);
+  results.sendMemory = await sendMemory();
+  table('2b. Memory of a send that carries 500 columns (peak RSS; the simulator runs in its own process)', results.sendMemory);
   results.budget = await budgetEfficiency();
   table('3. Budget under a window of 50 requests per 5 s, 300 rows', [results.budget]);
   results.alternatives = await alternatives();

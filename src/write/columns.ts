@@ -76,9 +76,12 @@ export function encodeCell(value: string): string {
  * carried columns then costs its text, not hundreds of small strings.
  */
 export function encodeCarried(cells: readonly string[]): string {
-  let out = '';
-  for (const cell of cells) out += ',' + encodeCell(cell);
-  return out;
+  if (cells.length === 0) return '';
+  // join() makes one flat string; `+=` would keep a rope of hundreds of pieces per row alive.
+  const parts = new Array<string>(cells.length + 1);
+  parts[0] = '';
+  for (let i = 0; i < cells.length; i++) parts[i + 1] = encodeCell(cells[i]!);
+  return parts.join(',');
 }
 
 /** Our cells of a row, in column order, as text (before escaping). */

@@ -11,6 +11,8 @@ import { encodeCell, ourCells, resultHeader } from './columns.js';
 import { trackTemp, untrackTemp } from './temp-files.js';
 
 const BOM = '\uFEFF';
+/** Rows turned into text at a time. */
+const WRITE_SLICE = 512;
 const EOL = '\r\n';
 
 /** CSV text of some rows (no header, no BOM): one record per row, ending in CRLF. */
@@ -51,7 +53,8 @@ export async function writeResults(
   const tmp = trackTemp(path);
   async function* text() {
     yield csvHeader(carriedNames);
-    for await (const rows of batches) yield csvRows(rows);
+    // A whole run's rows come as one batch: written a slice at a time, the text in memory stays small.
+    for await (const rows of batches) for (let i = 0; i < rows.length; i += WRITE_SLICE) yield csvRows(rows.slice(i, i + WRITE_SLICE));
   }
   try {
     // Owner-only: results hold personal data (names, addresses, access).
