@@ -18,6 +18,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AppError } from '../errors.js';
+import { isRunning } from './process-alive.js';
 
 export const lockPath = (resultsPath: string) => `${resultsPath}.lock`;
 
@@ -51,15 +52,6 @@ export interface Lock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The lock's content and age; undefined when it is gone. */
 function readLock(path: string): { raw: string; holder: LockHolder; mtimeMs: number } | undefined {
   try {
@@ -85,7 +77,7 @@ function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: st
   if (idle > staleMs) return `not refreshed for ${Math.round(idle / 1000)} s (written by pid ${holder.pid ?? '?'} on ${holder.host ?? '?'})`;
   if (holder.host === me.host && typeof holder.pid === 'number') {
     if (holder.pid === me.pid) return `it names this process's own pid ${holder.pid} on ${me.host}, so it was left by an earlier run (a restarted container)`;
-    if (!alive(holder.pid)) return `pid ${holder.pid} on ${me.host} is not running`;
+    if (!isRunning(holder.pid)) return `pid ${holder.pid} on ${me.host} is not running`;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { isRunning } from './process-alive.js';
 
 const open = new Set<string>();
 
@@ -27,15 +28,6 @@ export function removeOpenTemps(): void {
   open.clear();
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes what an earlier process left beside `path` when it was killed mid-rewrite
  * (`<name>.tmp-<pid>` of a pid that no longer runs). Called with the results file's lock held.
@@ -52,7 +44,7 @@ export function removeLeftoverTemps(path: string): string[] {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = /\.tmp-(\d+)$/.exec(name);
-    if (m === null || Number(m[1]) === process.pid || running(Number(m[1]))) continue;
+    if (m === null || Number(m[1]) === process.pid || isRunning(Number(m[1]))) continue;
     const full = join(dirname(path), name);
     rmSync(full, { force: true });
     removed.push(full);
