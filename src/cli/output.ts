@@ -4,18 +4,27 @@
  * terminal, stderr carries JSON log lines only, so a cron line that sends both to one file gives
  * a file a log shipper can parse line by line.
  */
-import { lstatSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIo } from './io.js';
 import type { SummaryDocument } from './summary.js';
 
 export const STDOUT = '-';
 
-/** The real path of a file that may not exist yet: its folder's real path, then its name. */
-export function realTarget(path: string): string {
+/**
+ * The real path of a file that may not exist yet: its folder's real path, then its name. A symlink
+ * whose target does not exist yet (a volume prepared before the first run) is followed, so that the
+ * file is created there and the symlink stays one.
+ */
+export function realTarget(path: string, hops = 0): string {
   try {
     return realpathSync(path);
   } catch {
+    try {
+      if (hops < 32 && lstatSync(path).isSymbolicLink()) return realTarget(resolve(dirname(path), readlinkSync(path)), hops + 1);
+    } catch {
+      // Not there at all: a new file.
+    }
     try {
       return join(realpathSync(dirname(path)), basename(path));
     } catch {

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expectNoStackTrace, jsonLines, runCli } from '../helpers/cli.js';
@@ -181,5 +181,26 @@ describe('the lock is on the real path of the results file', () => {
     const throughTarget = await runCli(['send', input, '-o', real], { env: sendEnv(sim) });
     expect(throughTarget.code).toBe(75);
     expect(sim.requests).toHaveLength(0);
+  });
+
+  test("a symlink to a results file not created yet: the lock is its target's, the file is created there, the symlink stays", async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 2);
+    mkdirSync(join(dir, 'volume'));
+    const real = join(dir, 'volume', 'users.results.csv');
+    const link = join(dir, 'users.results.csv'); // the default results path, prepared as a symlink
+    symlinkSync(real, link);
+
+    const lock = leaveLock(real, { pid: 4242, host: 'other-node' });
+    const kept = await runCli(['send', input], { env: sendEnv(sim) });
+    expect(kept.code).toBe(75);
+    rmSync(lock);
+
+    const run = await runCli(['send', input], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readResults(real).map((r) => r.status)).toEqual(['invited', 'invited']);
+    expect(existsSync(`${link}.lock`)).toBe(false);
   });
 });
