@@ -11,7 +11,7 @@ import { knownBudget } from '../output.js';
 import { confirmPlan } from '../prompt.js';
 import { progressFor } from '../progress.js';
 import { checkBaseUrl, loadApiKey, baseUrlWarning } from '../secrets.js';
-import { emailLogger, planInputs } from './common.js';
+import { emailLogger, interruptsFor, planInputs } from './common.js';
 
 /** `replaceResults`: only the demo sets it, to replace its own earlier results on a fresh simulator. */
 export async function sendCommand(
@@ -60,7 +60,7 @@ export async function sendCommand(
         logEmail: emailLogger(options.logEmails),
         confirm: interactive && !options.yes ? (plan) => confirmPlan(plan, io) : undefined,
         progress: progressFor(io, log, io.stderr.isTTY === true),
-        onInterrupt: io.onInterrupt,
+        onInterrupt: interruptsFor(io, log),
       },
     );
     const level = report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 ? 'warn' : 'error';
