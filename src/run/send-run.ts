@@ -186,6 +186,7 @@ class SendRun {
       const unknown = s.inFlight === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' };
       s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
     }
+    for (const s of this.#slots) this.#logRow(s.row);
     await writeResults(this.#o.resultsPath, this.#carriedNames, [this.#allRows()]);
     return this.#report(reason);
   }
