@@ -293,6 +293,7 @@ class SendRun {
         const told = this.#hideEmail(why, job.target.email);
         log.warn({ line: job.row.line, ...this.#email(job.target.email), action: job.action, why: told, retry_in_ms: delayMs }, `retrying: ${told}`);
       },
+      onListRetry: (why, delayMs) => log.warn({ request: 'list', why, retry_in_ms: delayMs }, `retrying the users list: ${why}`),
       onSettleWait: (until, rows) => this.#d.progress?.settling?.(until, rows),
     };
   }

@@ -50,6 +50,8 @@ export interface SenderDeps {
   onRequest?: ((info: RequestInfo) => void) | undefined;
   /** Told before a retry, with why and after how long. */
   onRetry?: ((job: SendJob, why: string, delayMs: number) => void) | undefined;
+  /** Told before the users list is asked for again, with why and after how long. */
+  onListRetry?: ((why: string, delayMs: number) => void) | undefined;
   /** Told while the last list call waits for Brevo to record requests whose answer was lost. */
   onSettleWait?: ((until: number | undefined, rows: number) => void) | undefined;
 }
@@ -221,6 +223,9 @@ export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, contro
       const verdict = await settler.check(job.target.email, (p.sentAt ?? 0) + deps.settleAfterMs);
       const result = settled(job, p, step.outcome, verdict, deps, control);
       if (result !== undefined) return result;
+      // Provably not processed: sent again at once, which is a retry as on-call counts them.
+      const happened = whatHappened(step.outcome);
+      deps.onRetry?.(job, `${happened === 'no answer' ? 'no answer' : `an unclear answer (${happened})`}, and Brevo's users list shows it was not processed`, 0);
       step = await turn();
     }
   };

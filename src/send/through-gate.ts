@@ -28,6 +28,8 @@ interface GateDeps {
   random: () => number;
   policy: RetryPolicy;
   onRequest?: ((info: RequestInfo) => void) | undefined;
+  /** Told before the users list is asked for again, with why (for a warn line). */
+  onListRetry?: ((why: string, delayMs: number) => void) | undefined;
 }
 
 /**
@@ -115,7 +117,9 @@ export async function fetchUsers(deps: GateDeps, control: RunControl, { firstCal
       detail = answer.code === 'timeout' ? 'no answer within --timeout' : `${answer.message} (${answer.code})`;
     }
     if (retries >= deps.policy.maxRetries) return { ok: false, problem: 'unavailable', detail };
-    await deps.clock.sleep(backoffMs(retries++, deps.policy, deps.random), control.signal);
+    const delayMs = backoffMs(retries++, deps.policy, deps.random);
+    deps.onListRetry?.(detail, delayMs);
+    await deps.clock.sleep(delayMs, control.signal);
     if (control.stoppedFor !== undefined) return { ok: false, problem: 'stopped' };
   }
 }
