@@ -122,7 +122,7 @@ async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: Ru
     const outcome = classify(answer, spec.already);
     const now = deps.clock.now();
     if (outcome.type === 'done') control.forbiddenStreak = 0;
-    if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission');
+    if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission', { detail: `HTTP 403: ${outcome.message}` });
 
     const decision = decide(outcome, p.retries, deps.policy, spec.whenUnsure, deps.random);
     switch (decision.action) {
@@ -135,7 +135,7 @@ async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: Ru
         }
         return done(finished(row, spec, p.attempts, now, outcome));
       case 'stop_run':
-        control.stop(decision.reason);
+        control.stop(decision.reason, { detail: 'message' in outcome ? `HTTP 401: ${outcome.message}` : undefined });
         return done(deferredRow(row, decision.reason, p.attempts, { httpStatus: 401, errorCode: outcome.type === 'auth' ? outcome.code : 'unauthorized' }));
       case 'wait_window':
         continue; // the gate holds every sender until the window resets

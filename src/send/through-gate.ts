@@ -98,8 +98,8 @@ export async function fetchUsers(deps: GateDeps, control: RunControl, { firstCal
     let detail: string;
     if (answer.kind === 'response') {
       const { status, body } = answer;
-      if (status === 401) return (control.stop('auth'), { ok: false, problem: 'stopped' });
-      if (status === 403) return (control.stop('permission'), { ok: false, problem: 'stopped' });
+      if (status === 401) return (control.stop('auth', { detail: `HTTP 401: ${errorFields(body, status).message}` }), { ok: false, problem: 'stopped' });
+      if (status === 403) return (control.stop('permission', { detail: `HTTP 403: ${errorFields(body, status).message}` }), { ok: false, problem: 'stopped' });
       if (status === 429) continue;
       if (status >= 200 && status < 300) {
         // A 2xx that is not a users list (a wrong base URL, a proxy page) will not improve by asking again.

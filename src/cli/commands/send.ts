@@ -8,6 +8,7 @@ import { BrevoClient, createPool } from '../../send/client.js';
 import { logSettings, type CliIo } from '../io.js';
 import { resolveSendOptions, type RawFlags } from '../options.js';
 import { knownBudget } from '../output.js';
+import { nextStep, resumeCommand } from '../summary.js';
 import { confirmPlan } from '../prompt.js';
 import { progressFor } from '../progress.js';
 import { checkBaseUrl, loadApiKey, baseUrlWarning } from '../secrets.js';
@@ -64,7 +65,9 @@ export async function sendCommand(
       },
     );
     const level = report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 ? 'warn' : 'error';
-    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, report.stoppedFor === undefined ? 'send finished' : `send stopped early: ${report.stoppedFor}`);
+    // A run that stopped early says why and what to do in its last line, as the summary does.
+    const why = report.stoppedFor === undefined ? undefined : nextStep(report, { resume: resumeCommand(io.args), send: '' }).replace(/\s*\n\s*/g, ' ');
+    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, why === undefined ? 'send finished' : `send stopped early: ${why}`);
     return { report: { ...report, input: file }, baseUrl };
   } finally {
     await pool.close();
