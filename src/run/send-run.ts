@@ -199,7 +199,9 @@ class SendRun {
     this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;
     for (const s of this.#slots) if (s.action === undefined) this.#logRow(s.row);
     const plan = this.#sendPlan();
-    this.#d.log.info({ plan: { ...plan, removals: this.#d.logEmail === undefined ? plan.removals : plan.removals.length, budget: undefined, problems: undefined }, budget: this.#gate.budget }, 'plan');
+    const budget = this.#gate.budget;
+    const resetAt = budget.resetAt === undefined ? undefined : new Date(budget.resetAt).toISOString(); // times in logs are ISO
+    this.#d.log.info({ plan: { ...plan, removals: this.#d.logEmail === undefined ? plan.removals : plan.removals.length, budget: undefined, problems: undefined }, budget: { ...budget, resetAt } }, 'plan');
   }
 
   /** Rows that left the input with a request of unknown outcome: the list may tell that it went through. */

@@ -101,6 +101,9 @@ describe('stderr without a terminal, for a whole night with faults', () => {
     for (const r of requests) expect(typeof r.duration_ms).toBe('number');
     expect(requests.filter((r) => r.request === 'list')).toHaveLength(2); // the first, and the one that settled cy's 503
 
+    // Times in the lines are ISO, not milliseconds since 1970.
+    expect(lines.find((l) => l.msg === 'plan')).toMatchObject({ budget: { resetAt: expect.stringMatching(ISO_UTC) } });
+
     const last = lines.at(-1)!;
     expect(last).toMatchObject({ level: LEVEL.warn, exitCode: 75 });
   });
