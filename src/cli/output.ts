@@ -4,18 +4,34 @@
  * terminal, stderr carries JSON log lines only, so a cron line that sends both to one file gives
  * a file a log shipper can parse line by line.
  */
-import { lstatSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIo } from './io.js';
 import type { SummaryDocument } from './summary.js';
 
 export const STDOUT = '-';
 
-/** The real path of a file that may not exist yet: its folder's real path, then its name. */
-export function realTarget(path: string): string {
+/**
+ * The names of this process's own stdout are read as `-`: the JSON goes through stdout as it
+ * does with `-` (and the human summary does not follow it there, to keep stdout one document).
+ */
+const STDOUT_NAMES = new Set([STDOUT, '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+export const isStdout = (target: string | undefined): boolean => target !== undefined && STDOUT_NAMES.has(target);
+
+/**
+ * The real path of a file that may not exist yet: its folder's real path, then its name. A symlink
+ * whose target does not exist yet (a volume prepared before the first run) is followed, so that the
+ * file is created there and the symlink stays one.
+ */
+export function realTarget(path: string, hops = 0): string {
   try {
     return realpathSync(path);
   } catch {
+    try {
+      if (hops < 32 && lstatSync(path).isSymbolicLink()) return realTarget(resolve(dirname(path), readlinkSync(path)), hops + 1);
+    } catch {
+      // Not there at all: a new file.
+    }
     try {
       return join(realpathSync(dirname(path)), basename(path));
     } catch {
@@ -53,13 +69,13 @@ function writeDocument(path: string, text: string): void {
 
 export function writeSummaryJson(target: string, cwd: string, doc: SummaryDocument, io: CliIo): void {
   const text = JSON.stringify(doc, null, 2) + '\n';
-  if (target === STDOUT) io.stdout.write(text);
+  if (isStdout(target)) io.stdout.write(text);
   else writeDocument(resolve(cwd, target), text);
 }
 
 /** The human summary: stdout, unless stdout carries the JSON summary (then stderr at a terminal, else nothing). */
 export function printSummary(io: CliIo, text: string, summaryTarget: string | undefined): void {
-  if (summaryTarget !== STDOUT) io.stdout.write(text);
+  if (!isStdout(summaryTarget)) io.stdout.write(text);
   else if (io.stderr.isTTY === true) io.stderr.write(text);
 }
 
@@ -69,7 +85,7 @@ export function printSummary(io: CliIo, text: string, summaryTarget: string | un
  * 429), and how late the server's resets ran. Only a summary of the same API base URL counts.
  */
 export function knownBudget(target: string | undefined, cwd: string, baseUrl: string, now: number): { resetAt?: number; marginMs?: number } | undefined {
-  if (target === undefined || target === STDOUT) return undefined;
+  if (target === undefined || isStdout(target)) return undefined;
   try {
     const path = resolve(cwd, target);
     if (!lstatSync(path).isFile() && !statSync(path).isFile()) return undefined;

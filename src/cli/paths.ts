@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { usageError } from '../errors.js';
-import { realTarget, STDOUT } from './output.js';
+import { isStdout, realTarget } from './output.js';
 
 /**
  * `<dir>/<name>.results.csv` beside the input, unless -o says otherwise; `suffix` names other
@@ -21,7 +21,7 @@ export function resultsPathFor(input: string, output: string | undefined, cwd: s
 
 /** Where --summary-json goes, checked before any work (not after a run of hours). */
 export function summaryPathFor(path: string | undefined, cwd: string): string | undefined {
-  if (path === undefined || path === STDOUT) return path;
+  if (path === undefined || isStdout(path)) return path;
   const out = resolve(cwd, path);
   try {
     // A FIFO, /dev/stdout, a terminal: written in place, so only the target itself must be writable.

@@ -25,18 +25,19 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   args: process.argv.slice(2),
-  onInterrupt: ({ stop, flushNow, notice, flushedNotice, exitAtOnce }) => {
+  onInterrupt: ({ stop, flushNow, notice, flushedNotice, exitAtOnce, say }) => {
     let count = 0;
     const handler = (signal: 'SIGINT' | 'SIGTERM') => {
       count++;
       if (count === 1 && exitAtOnce !== true) {
         stop(signal); // first, so that a progress bar is put away before the notice is printed
-        process.stderr.write(`\n${SAID[signal]}: ${notice ?? 'stopping'}\n`);
+        if (say !== undefined) say(`${SAID[signal]}: ${notice ?? 'stopping'}`);
+        else process.stderr.write(`\n${SAID[signal]}: ${notice ?? 'stopping'}\n`);
         return;
       }
       flushNow();
       removeOpenTemps();
-      if (flushedNotice !== undefined) process.stderr.write(`${flushedNotice}\n`);
+      if (flushedNotice !== undefined) (say ?? ((text: string) => process.stderr.write(`${text}\n`)))(flushedNotice);
       process.exit(CODE[signal]);
     };
     process.on('SIGINT', handler);

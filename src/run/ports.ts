@@ -53,6 +53,8 @@ export interface InterruptHandlers {
   flushedNotice?: string;
   /** Nothing to finish gently (a dry run): the first signal already flushes and exits. */
   exitAtOnce?: boolean;
+  /** How the notices reach the person: a plain line on stderr when absent (a terminal); a log line without one. */
+  say?: ((text: string) => void) | undefined;
 }
 
 export interface RunDeps {

@@ -202,6 +202,7 @@ class SendRun {
       const unknown = s.inFlight === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' };
       s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
     }
+    for (const s of this.#slots) this.#logRow(s.row);
     await writeResults(this.#o.resultsPath, this.#carriedNames, [this.#allRows()]);
     return this.#report(reason);
   }
@@ -215,7 +216,10 @@ class SendRun {
     if (users !== undefined) this.#confirmOrphans(users, listedAt);
     this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;
     for (const s of this.#slots) if (s.action === undefined) this.#logRow(s.row);
-    this.#d.log.info({ plan: { ...this.#sendPlan(), budget: undefined, problems: undefined }, budget: this.#gate.budget }, 'plan');
+    const plan = this.#sendPlan();
+    const budget = this.#gate.budget;
+    const resetAt = budget.resetAt === undefined ? undefined : new Date(budget.resetAt).toISOString(); // times in logs are ISO
+    this.#d.log.info({ plan: { ...plan, removals: this.#d.logEmail === undefined ? plan.removals : plan.removals.length, budget: undefined, problems: undefined }, budget: { ...budget, resetAt } }, 'plan');
   }
 
   /**
@@ -348,7 +352,11 @@ class SendRun {
         this.#d.progress?.request?.(info);
         log.debug({ request: info.action, ...(info.email === undefined ? {} : this.#email(info.email)), status: info.status, error: info.error, duration_ms: info.durationMs === undefined ? undefined : Math.round(info.durationMs) }, 'request');
       },
-      onRetry: (job, why, delayMs) => log.warn({ line: job.row.line, ...this.#email(job.target.email), action: job.action, why, retry_in_ms: delayMs }, `retrying: ${why}`),
+      onRetry: (job, why, delayMs) => {
+        const told = this.#hideEmail(why, job.target.email);
+        log.warn({ line: job.row.line, ...this.#email(job.target.email), action: job.action, why: told, retry_in_ms: delayMs }, `retrying: ${told}`);
+      },
+      onListRetry: (why, delayMs) => log.warn({ request: 'list', why, retry_in_ms: delayMs }, `retrying the users list: ${why}`),
       onSettleWait: (until, rows) => this.#d.progress?.settling?.(until, rows),
     };
   }
@@ -357,10 +365,18 @@ class SendRun {
     return this.#d.logEmail?.(email) ?? { email };
   }
 
+  /** A message that may quote the row's address (a duplicate's, Brevo's), as --log-emails allows. */
+  #hideEmail(text: string | undefined, email: string): string | undefined {
+    if (text === undefined || this.#d.logEmail === undefined || email.trim() === '') return text;
+    const shown = this.#d.logEmail(email).email_hash;
+    const escaped = email.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return text.replace(new RegExp(escaped, 'gi'), shown === undefined ? '(email)' : `(email ${shown})`);
+  }
+
   /** One line per row, whatever its status; problems at warn or error. */
   #logRow(row: RowResult): void {
     const level = row.status === 'failed' ? 'error' : row.status === 'invalid' || row.status === 'duplicate' || row.status === 'deferred' ? 'warn' : 'info';
-    this.#d.log[level]({ line: row.line, ...this.#email(row.email), action: row.action, status: row.status, error_code: row.errorCode, error_message: row.errorMessage, attempts: row.attempts }, 'row finished');
+    this.#d.log[level]({ line: row.line, ...this.#email(row.email), action: row.action, status: row.status, error_code: row.errorCode, error_message: this.#hideEmail(row.errorMessage, row.email), attempts: row.attempts }, 'row finished');
   }
 
   #allRows(): RowResult[] {

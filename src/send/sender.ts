@@ -50,6 +50,8 @@ export interface SenderDeps {
   onRequest?: ((info: RequestInfo) => void) | undefined;
   /** Told before a retry, with why and after how long. */
   onRetry?: ((job: SendJob, why: string, delayMs: number) => void) | undefined;
+  /** Told before the users list is asked for again, with why and after how long. */
+  onListRetry?: ((why: string, delayMs: number) => void) | undefined;
   /** Told while the last list call waits for Brevo to record requests whose answer was lost. */
   onSettleWait?: ((until: number | undefined, rows: number) => void) | undefined;
 }
@@ -120,7 +122,7 @@ async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: Ru
     const outcome = classify(answer, spec.already);
     const now = deps.clock.now();
     if (outcome.type === 'done') control.forbiddenStreak = 0;
-    if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission');
+    if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission', { detail: `HTTP 403: ${outcome.message}` });
 
     const decision = decide(outcome, p.retries, deps.policy, spec.whenUnsure, deps.random);
     switch (decision.action) {
@@ -133,7 +135,7 @@ async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: Ru
         }
         return done(finished(row, spec, p.attempts, now, outcome));
       case 'stop_run':
-        control.stop(decision.reason);
+        control.stop(decision.reason, { detail: 'message' in outcome ? `HTTP 401: ${outcome.message}` : undefined });
         return done(deferredRow(row, decision.reason, p.attempts, { httpStatus: 401, errorCode: outcome.type === 'auth' ? outcome.code : 'unauthorized' }));
       case 'wait_window':
         continue; // the gate holds every sender until the window resets
@@ -221,6 +223,9 @@ export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, contro
       const verdict = await settler.check(job.target.email, (p.sentAt ?? 0) + deps.settleAfterMs);
       const result = settled(job, p, step.outcome, verdict, deps, control);
       if (result !== undefined) return result;
+      // Provably not processed: sent again at once, which is a retry as on-call counts them.
+      const happened = whatHappened(step.outcome);
+      deps.onRetry?.(job, `${happened === 'no answer' ? 'no answer' : `an unclear answer (${happened})`}, and Brevo's users list shows it was not processed`, 0);
       step = await turn();
     }
   };

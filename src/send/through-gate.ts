@@ -28,6 +28,8 @@ interface GateDeps {
   random: () => number;
   policy: RetryPolicy;
   onRequest?: ((info: RequestInfo) => void) | undefined;
+  /** Told before the users list is asked for again, with why (for a warn line). */
+  onListRetry?: ((why: string, delayMs: number) => void) | undefined;
 }
 
 /**
@@ -96,8 +98,8 @@ export async function fetchUsers(deps: GateDeps, control: RunControl, { firstCal
     let detail: string;
     if (answer.kind === 'response') {
       const { status, body } = answer;
-      if (status === 401) return (control.stop('auth'), { ok: false, problem: 'stopped' });
-      if (status === 403) return (control.stop('permission'), { ok: false, problem: 'stopped' });
+      if (status === 401) return (control.stop('auth', { detail: `HTTP 401: ${errorFields(body, status).message}` }), { ok: false, problem: 'stopped' });
+      if (status === 403) return (control.stop('permission', { detail: `HTTP 403: ${errorFields(body, status).message}` }), { ok: false, problem: 'stopped' });
       if (status === 429) continue;
       if (status >= 200 && status < 300) {
         // A 2xx that is not a users list (a wrong base URL, a proxy page) will not improve by asking again.
@@ -115,7 +117,9 @@ export async function fetchUsers(deps: GateDeps, control: RunControl, { firstCal
       detail = answer.code === 'timeout' ? 'no answer within --timeout' : `${answer.message} (${answer.code})`;
     }
     if (retries >= deps.policy.maxRetries) return { ok: false, problem: 'unavailable', detail };
-    await deps.clock.sleep(backoffMs(retries++, deps.policy, deps.random), control.signal);
+    const delayMs = backoffMs(retries++, deps.policy, deps.random);
+    deps.onListRetry?.(detail, delayMs);
+    await deps.clock.sleep(delayMs, control.signal);
     if (control.stoppedFor !== undefined) return { ok: false, problem: 'stopped' };
   }
 }

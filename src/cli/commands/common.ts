@@ -1,6 +1,7 @@
 /** What the batch commands share: where the input and results are, and how to read the input. */
 import { resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import type { Logger } from '../../log.js';
 import type { PlanOptions } from '../../run/plan.js';
 import { NO_ROLES, loadRoles } from '../../validate/roles.js';
 import type { CliIo } from '../io.js';
@@ -17,6 +18,15 @@ export async function planInputs(file: string, output: string | undefined, optio
   };
   summaryPathFor(options.summaryJson, io.cwd);
   return { file: resolve(io.cwd, file), resultsPath: resultsPathFor(file, output, io.cwd, suffix), ...plan };
+}
+
+/**
+ * Signal notices ("finishing the requests in flight...") as the person reads them: plain lines at a
+ * terminal; without one, warn lines of the log (with the run_id), since stderr is JSON lines only.
+ */
+export function interruptsFor(io: CliIo, log: Logger): CliIo['onInterrupt'] {
+  if (io.stderr.isTTY === true) return io.onInterrupt;
+  return (handlers) => io.onInterrupt({ ...handlers, say: (text) => log.warn(text) });
 }
 
 /**

@@ -9,10 +9,11 @@ import { logSettings, type CliIo } from '../io.js';
 import { resolveSendOptions, type RawFlags } from '../options.js';
 import { knownBudget } from '../output.js';
 import { resultsPathFor } from '../paths.js';
+import { nextStep, resumeCommand } from '../summary.js';
 import { confirmPlan } from '../prompt.js';
 import { progressFor } from '../progress.js';
 import { checkBaseUrl, loadApiKey, baseUrlWarning } from '../secrets.js';
-import { emailLogger, planInputs } from './common.js';
+import { emailLogger, interruptsFor, planInputs } from './common.js';
 
 export interface SendCommandMode {
   command: 'send' | 'revoke';
@@ -72,12 +73,14 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         logEmail: emailLogger(options.logEmails),
         confirm: interactive && !options.yes && !planOnly ? (plan) => confirmPlan(plan, io) : undefined,
         progress: progressFor(io, log, io.stderr.isTTY === true),
-        onInterrupt: io.onInterrupt,
+        onInterrupt: interruptsFor(io, log),
       },
     );
     const level = report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 ? 'warn' : 'error';
     const name = planOnly ? 'plan' : mode.command;
-    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, report.stoppedFor === undefined ? `${name} finished` : `${name} stopped early: ${report.stoppedFor}`);
+    // A run that stopped early says why and what to do in its last line, as the summary does.
+    const why = report.stoppedFor === undefined ? undefined : nextStep(report, { resume: resumeCommand(io.args), send: '' }).replace(/\s*\n\s*/g, ' ');
+    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, why === undefined ? `${name} finished` : `${name} stopped early: ${why}`);
     return { report: { ...report, input: file }, baseUrl };
   } finally {
     await pool.close();

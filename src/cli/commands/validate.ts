@@ -5,14 +5,14 @@ import type { RunReport } from '../../run/report.js';
 import { removeOpenTemps } from '../../write/temp-files.js';
 import { logSettings, type CliIo } from '../io.js';
 import { resolveValidateOptions, type RawFlags } from '../options.js';
-import { planInputs } from './common.js';
+import { interruptsFor, planInputs } from './common.js';
 
 export async function validateCommand(file: string, flags: RawFlags, io: CliIo, purpose: 'grant' | 'remove' = 'grant'): Promise<RunReport> {
   const options = resolveValidateOptions(flags, io.env);
   const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, runId: io.runId });
   const inputs = await planInputs(file, flags.output as string | undefined, options, io);
   // Nothing to finish gently: a signal removes the half-written results and ends the run at once.
-  const stopListening = io.onInterrupt({ exitAtOnce: true, stop: () => {}, flushNow: removeOpenTemps, flushedNotice: 'Stopped; nothing was sent, and the results file is as it was.' });
+  const stopListening = interruptsFor(io, log)({ exitAtOnce: true, stop: () => {}, flushNow: removeOpenTemps, flushedNotice: 'Stopped; nothing was sent, and the results file is as it was.' });
   try {
     log.debug({ file: inputs.file, resultsPath: inputs.resultsPath }, 'dry run started');
     const report = await dryRun({ ...inputs, purpose, runId: io.runId ?? '', log });
