@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { RowResult } from '../types.js';
 import { checkReplaceable } from '../write/existing.js';
-import { acquireLock } from '../write/lock.js';
+import { acquireLock, lockPath } from '../write/lock.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
@@ -20,7 +20,7 @@ export async function dryRun(options: DryRunOptions): Promise<RunReport> {
   const now = options.now ?? Date.now;
   const started = now();
   // A dry run writes the same default file as a send: it must not replace one a send is writing.
-  const lock = acquireLock(options.resultsPath, { runId: options.runId, onTakeover: (why) => options.log.warn({ why }, `took over a stale lock: ${why}`) });
+  const lock = acquireLock(options.resultsPath, { runId: options.runId, onTakeover: (why) => options.log.warn({ lock: lockPath(options.resultsPath), why }, `took over a stale lock: ${why}`) });
   try {
     removeLeftoverTemps(options.resultsPath);
     await checkReplaceable(options.resultsPath, 'validate');

@@ -19,7 +19,7 @@ import { encodeCarried } from '../write/columns.js';
 import { checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
-import { acquireLock, type Lock } from '../write/lock.js';
+import { acquireLock, lockPath, type Lock } from '../write/lock.js';
 import { readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
@@ -67,9 +67,10 @@ export interface SendRunOptions extends PlanOptions {
 }
 
 export async function sendRun(options: SendRunOptions, deps: RunDeps): Promise<RunReport> {
-  const lock = acquireLock(options.planOnly === true ? options.outputPath! : options.resultsPath, {
+  const locked = options.planOnly === true ? options.outputPath! : options.resultsPath;
+  const lock = acquireLock(locked, {
     runId: options.runId,
-    onTakeover: (why) => deps.log.warn({ why }, `took over a stale lock: ${why}`),
+    onTakeover: (why) => deps.log.warn({ lock: lockPath(locked), why }, `took over a stale lock: ${why}`),
     onLost: () => run.lost(),
   });
   const run = new SendRun(options, deps, lock);
