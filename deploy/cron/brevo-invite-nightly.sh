@@ -10,7 +10,8 @@
 #   BREVO_INVITE_DIR      working folder: roster, results, journal, lock, summary, log [/srv/onboarding]
 #   BREVO_INVITE_ROSTER   the HR roster, relative to the working folder [roster.csv]
 #   BREVO_INVITE_MAX_WAIT longest wait for Brevo's rate-limit window before deferring the rest [10m]
-#   BREVO_INVITE_SUMMARY  the summary JSON a monitor reads [last-run.json]
+#   BREVO_INVITE_SUMMARY  the summary JSON a monitor reads [last-run.json]; the summary in words
+#                         goes beside it (last-run.txt)
 #   BREVO_INVITE_LOG      log file the tool's JSON lines are appended to; "-" leaves them on
 #                         stdout/stderr (containers, systemd) [invite.log]
 #   BREVO_INVITE_BIN      the command [brevo-invite]
@@ -53,7 +54,9 @@ code=0
 if [ "$log" = "-" ]; then
   "$bin" "${args[@]}" || code=$?
 else
-  "$bin" "${args[@]}" >>"$log" 2>&1 || code=$?
+  # stderr (JSON log lines) to the log; stdout (the summary in words) to a file of its own, so the
+  # log stays JSON lines only, as a log shipper reads it.
+  "$bin" "${args[@]}" >"${summary%.json}.txt" 2>>"$log" || code=$?
 fi
 
 streak=0

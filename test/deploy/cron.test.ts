@@ -66,7 +66,8 @@ interface WrapperLine {
 
 /** Every line of the log must be JSON (the tool's and the wrapper's); returns the wrapper's. */
 function wrapperLines(dir: string): WrapperLine[] {
-  const lines = readFileSync(join(dir, 'invite.log'), 'utf8').split('\n').filter((l) => l.startsWith('{'));
+  // Every line: a line that is not JSON fails here (the summary in words goes to last-run.txt).
+  const lines = readFileSync(join(dir, 'invite.log'), 'utf8').split('\n').filter((l) => l.trim() !== '');
   return lines.map((l) => JSON.parse(l) as WrapperLine & { source?: string }).filter((l) => l.source === 'brevo-invite-nightly');
 }
 
