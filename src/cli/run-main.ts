@@ -8,7 +8,9 @@ import { EXIT_INTERNAL, failureMessage, runCli } from './program.js';
 // A last line of defence: whatever escapes, the person sees one sentence, not a stack trace.
 const crash = (err: unknown) => {
   removeOpenTemps();
-  process.stderr.write(`brevo-invite: ${failureMessage(err)}\n`);
+  const message = failureMessage(err);
+  // Without a terminal, stderr carries JSON lines only: the last one too.
+  process.stderr.write(process.stderr.isTTY ? `brevo-invite: ${message}\n` : `${JSON.stringify({ level: 60, time: new Date().toISOString(), exit_code: EXIT_INTERNAL, stopped_for: 'internal', msg: message })}\n`);
   process.exit(EXIT_INTERNAL);
 };
 process.on('uncaughtException', crash);

@@ -140,7 +140,7 @@ class SendRun {
 
   #listenForSignals() {
     return this.#d.onInterrupt?.({
-      notice: 'finishing the requests in flight, then writing the results (press Ctrl+C again to stop at once)',
+      notice: 'finishing the requests in flight, then writing the results (a second Ctrl+C, or SIGTERM, stops at once)',
       flushedNotice: 'Stopped at once; every finished row is in the results file. Run again with --resume.',
       stop: (signal) => {
         this.#interruptedBy = signal;
