@@ -19,6 +19,8 @@ interface Counters {
   done: number;
   ok: number;
   failed: number;
+  /** Rows done per status of success (invited, updated, ...), for a run of several actions. */
+  byStatus?: Partial<Record<string, number>>;
 }
 
 const LOG_EVERY_MS = 30_000;
@@ -47,7 +49,10 @@ class Latency {
 export function progressDetail(counters: Counters, total: number, gate: Gate['budget'], startedAt: number, now: number, concurrency: number, requestMs = REQUEST_MS, settleUntil?: number): string {
   const perMinute = counters.done === 0 ? 0 : (counters.done / Math.max(1, now - startedAt)) * 60_000;
   const rest = total - counters.done;
-  const parts = [`done ${counters.ok}`, `failed ${counters.failed}`, `${perMinute.toFixed(perMinute < 10 ? 1 : 0)}/min`];
+  const kinds = Object.entries(counters.byStatus ?? {});
+  // One action: "done N"; several: each by name ("invited 3 | updated 2").
+  const done = kinds.length > 1 ? kinds.map(([status, n]) => `${status} ${n}`) : [`done ${counters.ok}`];
+  const parts = [...done, `failed ${counters.failed}`, `${perMinute.toFixed(perMinute < 10 ? 1 : 0)}/min`];
   if (gate.waitingUntil !== undefined && gate.waitingUntil > now) {
     parts.unshift(`waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)}`);
   } else if (settleUntil !== undefined && settleUntil > now) {
@@ -70,7 +75,10 @@ const barSize = (columns: number | undefined) => (columns !== undefined && colum
 function count(counters: Counters, result: RowResult): void {
   if (result.status === 'deferred' && result.attempts === 0) return;
   counters.done++;
-  if (DONE_STATUSES.has(result.status)) counters.ok++;
+  if (DONE_STATUSES.has(result.status)) {
+    counters.ok++;
+    counters.byStatus = { ...counters.byStatus, [result.status]: (counters.byStatus?.[result.status] ?? 0) + 1 };
+  }
   if (result.status === 'failed') counters.failed++;
 }
 

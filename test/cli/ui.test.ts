@@ -92,6 +92,11 @@ describe('progress', () => {
     expect(text).toMatch(/^ETA 4h \d\dm \| done 28 \| failed 2 \| 3\.0\/min$/);
   });
 
+  test('a run of several actions counts each by name', () => {
+    const text = progressDetail({ done: 5, ok: 5, failed: 0, byStatus: { invited: 3, updated: 2 } }, 10, { limit: 100, remaining: 90, resetAt: NOW + HOUR }, NOW - 60_000, NOW, 4);
+    expect(text).toMatch(/invited 3 \| updated 2 \| failed 0/);
+  });
+
   test('shows a countdown while every sender waits for the window', () => {
     const text = progressDetail({ done: 100, ok: 100, failed: 0 }, 500, { limit: 100, remaining: 0, resetAt: NOW + 2472_000, waitingUntil: NOW + 2472_000 }, NOW - HOUR, NOW, 4);
     expect(text).toMatch(/^waiting for Brevo's rate-limit window: 41:12 \| done 100/); // first: a narrow terminal cuts the end
