@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'results' // an existing results file that is not ours or is damaged
   | 'locked' // another run holds the lock on the results file
   | 'cancelled' // the person answered "no" at the confirmation prompt
+  | 'interrupted' // Ctrl+C at the confirmation prompt: nothing was sent
   | 'refused' // a safeguard refused the run (a prune that could empty the account): nothing was sent
   | 'system'; // the system refused (a full disk) after requests were sent: the message says how to go on
 

@@ -19,6 +19,7 @@ export const EXIT_FOR: Record<ErrorCode, number> = {
   input: EXIT.usage,
   results: EXIT.usage,
   cancelled: EXIT.usage,
+  interrupted: EXIT.interrupted,
   locked: EXIT.deferred,
   refused: EXIT.usage,
   system: EXIT.internal,

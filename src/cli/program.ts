@@ -20,10 +20,11 @@ export const EXIT_INTERNAL = EXIT.internal;
 
 const env = (name: keyof typeof ENV_NAMES) => ` (env ${ENV_NAMES[name]})`;
 
-function readingOptions(cmd: Command): Command {
+/** The options of every command that reads a file; `output` says what -o names, `roles` whether rows grant access. */
+function readingOptions(cmd: Command, { output = 'results file (default: <name>.results.csv beside the input)', roles = true } = {}): Command {
+  cmd.option('-o, --output <file>', output);
+  if (roles) cmd.option('--roles <file>', `roles file: {"name": "feature:permission; ..."}${env('roles')}`);
   return cmd
-    .option('-o, --output <file>', 'results file (default: <file>.results.csv beside the input)')
-    .option('--roles <file>', `roles file: {"name": "feature:permission; ..."}${env('roles')}`)
     .option('--delimiter <char>', `, ; tab or | (default: detected from the header)${env('delimiter')}`)
     .option('--encoding <name>', `utf-8, utf-16le, utf-16be or windows-1252 (default: detected)${env('encoding')}`)
     .option('--max-record-size <size>', `longest row accepted (default 64KiB)${env('maxRecordSize')}`)
@@ -33,7 +34,8 @@ function readingOptions(cmd: Command): Command {
     .option('--summary-json <file>', `also write the summary as JSON (- for stdout)${env('summaryJson')}`);
 }
 
-function sendingOptions(cmd: Command): Command {
+function sendingOptions(cmd: Command, { asks = true } = {}): Command {
+  if (asks) cmd.option('-y, --yes', `do not ask before sending${env('yes')}`);
   return cmd
     .option('--concurrency <n>', `requests at once (default ${DEFAULTS.concurrency})${env('concurrency')}`)
     .option('--rate <n>', `at most n requests per second, a client-side ceiling (default: none)${env('rate')}`)
@@ -43,7 +45,6 @@ function sendingOptions(cmd: Command): Command {
     .option('--settle-grace <duration>', `after an unclear answer, how long Brevo is given to record the request before its list is believed (default 30s after --timeout)${env('settleGrace')}`)
     .option('--limit <n>', `send at most n requests this run${env('limit')}`)
     .option('--resume', `continue from the results file: keep finished rows, send the rest${env('resume')}`)
-    .option('-y, --yes', `do not ask before sending${env('yes')}`)
     .option('--base-url <url>', `API base URL (default ${DEFAULTS.baseUrl})${env('baseUrl')}`)
     .option('--api-key-file <file>', `read the API key from this file${env('apiKeyFile')}`)
     .addOption(new Option('--api-key <key>').hideHelp());
@@ -83,7 +84,11 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => (io.stderr.isTTY === true || s.trim() === '' || s.startsWith('(add --help') ? io.stderr.write(s) : sayError(io, s.trim().replace(/^error: /, ''))),
+      // One voice for every error: "brevo-invite: ..." at a terminal, a JSON line otherwise.
+      writeErr: (s) => {
+        if (io.stderr.isTTY === true) io.stderr.write(s.replace(/^error: /, 'brevo-invite: '));
+        else if (s.trim() !== '' && !s.startsWith('(add --help')) sayError(io, s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
+      },
     });
 
   readingOptions(program.command('validate').description('Dry run: check every row and write the results file. Sends nothing; needs no key or network.').argument('<file>', 'the CSV file: a header row, then one row per person')).action(
@@ -93,7 +98,7 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     }),
   );
 
-  rosterOptions(sendingOptions(readingOptions(program.command('send').description('Validate every row, then invite the new people (and, with --update / --resend-pending, bring the others in line). The key comes from BREVO_API_KEY or --api-key-file.').argument('<file>', 'the CSV file: a header row, then one row per person'))))
+  rosterOptions(sendingOptions(readingOptions(program.command('send').description('Validate every row, then invite the new people (and, with --update / --resend-pending / --prune, bring the others in line). The key comes from BREVO_API_KEY or --api-key-file.').argument('<file>', 'the CSV file: a header row, then one row per person'))))
     .option('--dry-run', 'validate only, like the validate command')
     .action(
       batch(async (file, flags) => {
@@ -108,7 +113,7 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
       }),
     );
 
-  sendingOptions(readingOptions(program.command('revoke').description('Remove the people the file lists from the Brevo account: revoke an active user, cancel a pending invitation (never the owner). Access is removed at once.').argument('<file>', 'a CSV file with an email column (other columns are carried into the results)')))
+  sendingOptions(readingOptions(program.command('revoke').description('Remove the people the file lists from the Brevo account: revoke an active user, cancel a pending invitation (never the owner). Access is removed at once.').argument('<file>', 'a CSV file with an email column (other columns are carried into the results)'), { roles: false }))
     .option('--dry-run', 'check the file offline only (valid, distinct emails); needs no key')
     .action(
       batch(async (file, flags) => {
@@ -121,7 +126,7 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
       }),
     );
 
-  rosterOptions(sendingOptions(readingOptions(program.command('plan').description('What send (or, with --revoke, revoke) would do: validates, makes the one list call, writes every row\'s planned action to <file>.plan.csv (or -o), and sends nothing else.').argument('<file>', 'the CSV file'))))
+  rosterOptions(sendingOptions(readingOptions(program.command('plan').description('What send (or, with --revoke, revoke) would do: validates, makes the one list call, writes every row\'s planned action to <name>.plan.csv (or -o), and sends nothing else.').argument('<file>', 'the CSV file'), { output: 'plan file (default: <name>.plan.csv beside the input)' }), { asks: false }))
     .option('--revoke', 'plan a revoke of the people the file lists, instead of a send')
     .option('--results <file>', 'the results file of earlier runs, read with --resume (default: <file>.results.csv beside the input)')
     .action(
@@ -177,6 +182,19 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     .action((flags: RawFlags) => {
       io.stdout.write(flags.json === true ? featuresJson() : featuresText());
     });
+
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  brevo-invite validate users.csv --roles roles.json     check a spreadsheet offline
+  brevo-invite plan users.csv --resume --update           what a send would do, for one request
+  brevo-invite send users.csv --resume --update           invite the new people, update the others
+  brevo-invite revoke leavers.csv                         remove the people the file lists
+  brevo-invite demo                                       try it against a local simulator
+
+The README explains every option, the results file and the exit codes.`,
+  );
 
   if (argv.length === 0) {
     // No command: the help, where errors go, and a failing exit (a cron line missing its command must not pass).

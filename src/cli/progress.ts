@@ -58,7 +58,7 @@ export function progressDetail(counters: Counters, total: number, gate: Gate['bu
   } else if (settleUntil !== undefined && settleUntil > now) {
     parts.unshift(`giving Brevo time to record unclear requests, then checking its list: ${formatClock(settleUntil - now)}`);
   } else if (rest > 0) {
-    parts.unshift(`ETA ${formatDuration(estimateMs(rest, gate, now, concurrency, undefined, requestMs))}`);
+    parts.unshift(`ETA ${formatDuration(estimateMs(rest, gate, now, concurrency, gate.windowMs, requestMs))}`);
   }
   return parts.join(' | ');
 }

@@ -29,10 +29,24 @@ export function resumeCommand(args: readonly string[]): string {
   return ['brevo-invite', ...kept, '--resume'].map(shellQuote).join(' ');
 }
 
-/** After a clean dry run: the same arguments, sending for real. */
+/**
+ * After a clean dry run or plan: the same arguments, sending for real. A plan's `-o` named the plan
+ * file, not the results: it is dropped, and its `--results` becomes the send's `-o`; `plan
+ * --revoke` becomes `revoke`.
+ */
 export function sendCommandFor(args: readonly string[]): string {
-  const kept = args.filter((a) => a !== '--dry-run').map((a, i) => (i === 0 && (a === 'validate' || a === 'plan') ? 'send' : a));
-  return ['brevo-invite', ...kept].map(shellQuote).join(' ');
+  const fromPlan = args[0] === 'plan';
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--dry-run' || (fromPlan && a === '--revoke')) continue;
+    if (fromPlan && (a === '-o' || a === '--output')) i++;
+    else if (fromPlan && /^(-o|--output)=/.test(a)) continue;
+    else if (fromPlan && a === '--results') out.push('-o');
+    else if (fromPlan && a.startsWith('--results=')) out.push(`-o=${a.slice('--results='.length)}`);
+    else out.push(i === 0 && (a === 'validate' || a === 'plan') ? (fromPlan && args.includes('--revoke') ? 'revoke' : 'send') : a);
+  }
+  return ['brevo-invite', ...out].map(shellQuote).join(' ');
 }
 
 export interface NextCommands {
@@ -85,7 +99,7 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
     return `Open the results file: ${s(c.failed, 'row')} failed (see error_code and error_message). Those that failed for a reason that can pass (Brevo unavailable, the network, an unclear answer) are tried again by: ${resume}`;
   }
   if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
-  return 'All done: every row is done, skipped or kept from an earlier run.';
+  return 'Nothing left to do: every row is done, skipped or kept from an earlier run.';
 }
 
 /**
@@ -101,8 +115,8 @@ export function printable(text: string, max = 200): string {
 function plannedLine(report: RunReport, now: number): string {
   const n = report.plannedRequests ?? 0;
   const per = Object.entries(report.actions).filter(([, k]) => k > 0).map(([a, k]) => `${a} ${k}`);
-  const time = formatDuration(estimateMs(n, report.budget ?? {}, now, 4));
-  return `Would send ${s(n, 'request')}${per.length > 0 ? ` (${per.join(', ')})` : ''}; at the current budget that takes about ${time}.`;
+  const ms = estimateMs(n, report.budget ?? {}, now, 4, report.budget?.windowMs);
+  return `Would send ${s(n, 'request')}${per.length > 0 ? ` (${per.join(', ')})` : ''}; at the current budget that takes ${ms < 5000 ? 'a few seconds' : `about ${formatDuration(ms)}`}.`;
 }
 
 /** Who is removed (or would be), the first few by name. */
@@ -120,7 +134,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   lines.push(`${TITLE[report.command]}: ${s(report.total, 'row')} in ${formatDuration(report.elapsedMs)}`);
   const width = Math.max(...Object.values(report.counts).map((n) => String(n).length));
   for (const [status, n] of Object.entries(report.counts) as Array<[Status, number]>) {
-    if (n === 0 && !(status === 'invited' && report.command === 'send')) continue;
+    if (n === 0) continue;
     lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${MEANING[status]}`);
   }
   if (report.blankRows > 0) lines.push(`  (${s(report.blankRows, 'blank row')} ignored)`);

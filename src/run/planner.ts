@@ -95,12 +95,14 @@ export function planSend(slots: readonly Slot[], users: Users | undefined, optio
     if (settleInFlight(slot, users, listedAt, settleAfterMs)) continue;
     const state = options.listed ? users?.get(slot.email) : undefined;
     const action = chooseSend(slot, state, options, notes);
-    if (action === 'keep') slot.row = keepEarlier(slot.row, slot.earlier!);
-    else if (action === 'resend') {
-      // Nothing is granted by a resend: the row keeps what is known of the person's access.
+    if (action === 'keep') [slot.row, slot.kept] = [keepEarlier(slot.row, slot.earlier!), true];
+    else if (typeof action === 'string') {
       slot.action = action;
-      slot.row = { ...slot.row, granted: lastGranted(slot) ?? '' };
-    } else if (typeof action === 'string') slot.action = action;
+      // An earlier invitation's invoice stays with the row; nothing is granted by a resend: the
+      // row keeps what is known of the person's access.
+      const invoiceId = slot.earlier?.invoiceId;
+      slot.row = { ...slot.row, ...(invoiceId === undefined ? {} : { invoiceId }), ...(action === 'resend' ? { granted: lastGranted(slot) ?? '' } : {}) };
+    }
     else slot.row = skipped(slot.row, action.skip, at);
   }
   return notes;
@@ -121,7 +123,11 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   if (options.update) {
     const refusedUpdate = e?.status === 'failed' && e.action === 'update' && kept && e.granted === slot.row.granted;
     if (refusedUpdate) return 'keep';
-    if (granted !== slot.row.granted) return 'update';
+    if (granted !== slot.row.granted) {
+      // Why, for the question: the sheet changed, or this tool never set this person's access.
+      slot.reason = granted === undefined ? 'never set by this tool: set once' : 'changed in the sheet';
+      return 'update';
+    }
   } else if (granted !== undefined && granted !== slot.row.granted) {
     notes.accessChanged++;
   }
@@ -140,7 +146,7 @@ export function planRevoke(slots: readonly Slot[], users: Users, listedAt: numbe
     const e = slot.earlier;
     if (state === undefined) {
       // Gone: removed by an earlier run (kept as it was), or never in the account.
-      if (e !== undefined && (e.status === 'revoked' || e.status === 'cancelled')) slot.row = keepEarlier(slot.row, e);
+      if (e !== undefined && (e.status === 'revoked' || e.status === 'cancelled')) [slot.row, slot.kept] = [keepEarlier(slot.row, e), true];
       else slot.row = skipped(slot.row, 'not_a_user', at);
     } else if (state.isOwner) {
       slot.row = skipped(slot.row, 'owner', at);

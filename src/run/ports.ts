@@ -24,8 +24,14 @@ export interface SendPlan {
   deferredByLimit: number;
   /** People whose sheet access differs from what this tool last granted them (without --update). */
   accessChanged: number;
-  /** The first people whose access will be removed (revoke, cancel), for the prompt. */
+  /** The people whose access will be removed (revoke, cancel), for the prompt. */
   removals: string[];
+  /** The people whose access will be set (update), with why. */
+  updates: Array<{ email: string; reason: string }>;
+  /** Rows with nothing to send, per reason (`error_code`: already_active, owner, ...). */
+  skippedBy: Record<string, number>;
+  /** The account the requests go to (the question names it). */
+  account?: { baseUrl: string; owner?: string | undefined; users: number } | undefined;
   /** The first rows to fix. */
   problems: Problems;
   budget: BudgetView;
@@ -62,6 +68,8 @@ export interface RunDeps {
   clock: Clock;
   random: () => number;
   log: Logger;
+  /** Rows are logged at debug (a person at a terminal reads the progress bar and the summary). */
+  quietRows?: boolean | undefined;
   /** How a row's email appears in the logs (as is, hashed, or not at all: --log-emails). */
   logEmail?: ((email: string) => Record<string, string>) | undefined;
   /** Asked before anything is sent; false cancels the run. Absent: nobody is asked. */

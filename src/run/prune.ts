@@ -62,7 +62,7 @@ export function checkPrune(slots: readonly Slot[], users: Users, removals: reado
   if (removals.length > allowed) {
     throw refused(
       `it would remove ${removals.length} people, more than --max-prune allows (${describeMaxPrune(max)}${'percent' in max ? ` of ${users.size} users: ${allowed}` : ''}): ${listed(removals.map((r) => r.email))}. ` +
-        `A roster cut short (a truncated export) looks like this. If the roster is right, run again with --max-prune ${removals.length} (or a share of the account, such as --max-prune 20%).`,
+        `A roster cut short (a truncated export) looks like this. If the roster is right, run again with --max-prune ${removals.length} (or --max-prune ${Math.ceil((removals.length * 100) / Math.max(1, users.size))}%).`,
     );
   }
 }

@@ -38,6 +38,8 @@ export interface Budget {
   resetAt?: number | undefined;
   /** How late the server's resets were seen to run (ms), for the next run. */
   marginMs?: number | undefined;
+  /** A window's length, when the run saw one begin. */
+  windowMs?: number | undefined;
 }
 
 export interface RunReport {

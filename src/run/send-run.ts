@@ -99,6 +99,8 @@ class SendRun {
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   /** --limit left rows for a later run (the run itself goes on with the rest). */
   #limited = false;
+  /** The account's users, from the one list call. */
+  #users: Users | undefined;
   #live: LiveResults | undefined;
   #journal: Journal | undefined;
 
@@ -210,13 +212,14 @@ class SendRun {
 
   /** 4. An action per row (or none), then --limit. */
   #planActions(users: Users | undefined): void {
+    this.#users = users;
     const listedAt = this.#d.clock.now();
     if (this.#o.command === 'revoke') planRevoke(this.#slots, users ?? new Map(), listedAt, this.#o.settleAfterMs);
     else this.#notes = planSend(this.#slots, users, { listed: users !== undefined && this.#o.skipExisting, update: this.#o.update, resendPending: this.#o.resendPending }, listedAt, this.#o.settleAfterMs);
     if (this.#o.prune === true && users !== undefined) this.#planPrune(users, listedAt);
     if (users !== undefined) this.#confirmOrphans(users, listedAt);
     this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;
-    for (const s of this.#slots) if (s.action === undefined) this.#logRow(s.row);
+    for (const s of this.#slots) if (s.action === undefined) this.#logRow(s.row, s.kept === true);
     const plan = this.#sendPlan();
     const budget = this.#gate.budget;
     const resetAt = budget.resetAt === undefined ? undefined : new Date(budget.resetAt).toISOString(); // times in logs are ISO
@@ -283,7 +286,9 @@ class SendRun {
     const asked = this.#d.clock.now();
     const yes = await Promise.race([this.#d.confirm(plan), once(this.#control.signal, 'abort').then(() => false)]);
     this.#promptMs = this.#d.clock.now() - asked;
-    return yes || this.#control.stoppedFor !== undefined;
+    // Ctrl+C at the question is an answer too: nothing was sent, and there is nothing to resume.
+    if (this.#control.stoppedFor === 'signal') throw new AppError('interrupted', 'stopped at the question (Ctrl+C): nothing was sent');
+    return yes;
   }
 
   /** 6. The requests, with the results file and the journal kept current. */
@@ -374,10 +379,20 @@ class SendRun {
     return text.replace(new RegExp(escaped, 'gi'), shown === undefined ? '(email)' : `(email ${shown})`);
   }
 
-  /** One line per row, whatever its status; problems at warn or error. */
-  #logRow(row: RowResult): void {
+  /**
+   * One line per row, whatever its status; problems at warn or error. A row kept as an earlier run
+   * left it is said at debug ("kept"), so a nightly log does not repeat the whole roster as if it
+   * had been sent again. At a terminal (`quietRows`) the rows are debug lines: the progress bar and
+   * the summary say it for a person.
+   */
+  #logRow(row: RowResult, kept = false): void {
+    const fields = { line: row.line, ...this.#email(row.email), action: row.action, status: row.status, error_code: row.errorCode, error_message: this.#hideEmail(row.errorMessage, row.email), attempts: row.attempts };
+    if (kept || this.#d.quietRows === true) {
+      this.#d.log.debug(fields, kept ? 'row kept from an earlier run' : 'row finished');
+      return;
+    }
     const level = row.status === 'failed' ? 'error' : row.status === 'invalid' || row.status === 'duplicate' || row.status === 'deferred' ? 'warn' : 'info';
-    this.#d.log[level]({ line: row.line, ...this.#email(row.email), action: row.action, status: row.status, error_code: row.errorCode, error_message: this.#hideEmail(row.errorMessage, row.email), attempts: row.attempts }, 'row finished');
+    this.#d.log[level](fields, 'row finished');
   }
 
   #allRows(): RowResult[] {
@@ -398,6 +413,9 @@ class SendRun {
       deferredByLimit: rows.filter((r) => r.status === 'deferred' && r.errorCode === 'limit').length,
       accessChanged: this.#notes.accessChanged,
       removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
+      updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
+      skippedBy: rows.filter((r) => r.status === 'skipped').reduce<Record<string, number>>((by, r) => ({ ...by, [r.errorCode ?? 'skipped']: (by[r.errorCode ?? 'skipped'] ?? 0) + 1 }), {}),
+      account: this.#users === undefined ? undefined : { baseUrl: this.#o.baseUrl, owner: [...this.#users].find(([, u]) => u.isOwner)?.[0], users: this.#users.size },
       problems: Problems.of(rows),
       budget: this.#gate.budget,
       concurrency: this.#o.concurrency,

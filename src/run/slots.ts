@@ -6,6 +6,7 @@
 import type { ActionName, Invitation, RowResult } from '../types.js';
 import { DONE_STATUSES } from '../types.js';
 import { deferredRow } from '../send/control.js';
+import { normalizeEmail } from '../validate/email.js';
 import { carriedHeader, encodeCarried } from '../write/columns.js';
 import type { JournalEntry } from '../write/journal.js';
 import { isRetryableFailure, type EarlierRun, type PreviousRow } from '../write/previous.js';
@@ -30,6 +31,10 @@ export interface Slot {
   /** The request planned for this run; with `settleFirst`, it waits for the list before being sent. */
   action?: ActionName | undefined;
   settleFirst?: number | undefined;
+  /** The row is the earlier run's, kept as it was (nothing was done for it this run). */
+  kept?: boolean | undefined;
+  /** Why the planned action, in a few words (for the question). */
+  reason?: string | undefined;
 }
 
 export const toSend = (slots: readonly Slot[]): Slot[] => slots.filter((s) => s.action !== undefined);
@@ -64,10 +69,14 @@ export function foldEarlier(slots: readonly Slot[], earlier: EarlierRun | undefi
     slot.earlier = before;
     slot.inFlight = inFlightOf(before, journal.get(slot.email));
   }
+  // Emails on rows that are not valid now (a typo in a privilege, a duplicate): an earlier row of
+  // theirs that holds nothing Brevo did is the same row's old state, not a row to keep apart.
+  const onOtherRows = new Set(slots.filter((s) => s.email === undefined && s.row.email !== '').map((s) => normalizeEmail(s.row.email)));
   const names = carriedHeader(carriedNames);
   const orphans: RowResult[] = [];
   for (const [email, p] of rows) {
     if (inInput.has(email)) continue;
+    if (onOtherRows.has(email) && !holdsOutcome(p) && p.errorCode !== 'outcome_unknown' && !journal.has(email)) continue;
     const { cellsByName, ...row } = p;
     const note = row.line > 0 && !(row.errorMessage ?? '').startsWith(LEFT_INPUT) ? `${LEFT_INPUT} (it was on line ${row.line}); kept from an earlier run` : undefined;
     orphans.push({

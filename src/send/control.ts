@@ -55,5 +55,5 @@ export class RunControl {
 
 export function deferredRow(row: RowResult, reason: StopReason, attempts = row.attempts, extra?: Partial<RowResult>): RowResult {
   const { code, message } = DEFER_REASON[reason];
-  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, invoiceId: undefined, creditNotes: undefined, httpStatus: undefined, finishedAt: undefined, ...extra };
+  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, creditNotes: undefined, httpStatus: undefined, finishedAt: undefined, ...extra };
 }

@@ -55,6 +55,8 @@ export interface BudgetView {
   waitingUntil?: number | undefined;
   /** How late the server's resets were seen to run (added to every estimate). */
   marginMs?: number | undefined;
+  /** A window's length, once the run has seen one begin (the first answer after a reset tells). */
+  windowMs?: number | undefined;
 }
 
 /** Two resets less than this apart are the same window (the header is rounded to whole seconds). */
@@ -93,6 +95,8 @@ export class Gate {
   #marginMs: number;
   /** The longest reset announced: about the window's length. */
   #longestResetMs = 0;
+  /** The reset announced by the first answer of a window the run saw begin: its length. */
+  #windowMs: number | undefined;
   #waitingUntil: number | undefined;
   #closed = false;
   /** A 401: the key is refused, nothing more may start (the run is stopping). */
@@ -112,7 +116,7 @@ export class Gate {
   }
 
   get budget(): BudgetView {
-    return { limit: this.#limit, remaining: this.#remaining, resetAt: this.#resetAt, waitingUntil: this.#waitingUntil, marginMs: this.#marginMs };
+    return { limit: this.#limit, remaining: this.#remaining, resetAt: this.#resetAt, waitingUntil: this.#waitingUntil, marginMs: this.#marginMs, windowMs: this.#windowMs };
   }
 
   get consecutiveRateLimited(): number {
@@ -143,12 +147,13 @@ export class Gate {
   /** Records the answer of a request started by `acquire`. `status` is undefined for a network error. */
   release(rate: RateHeaders | undefined, status: number | undefined): void {
     const now = this.#clock.now();
+    const afterReset = this.#passedReset !== undefined;
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (status === 401) this.#refused = true;
     if (status === 429) this.#rateLimited(rate, now);
     else if (status !== undefined) this.#answered(status, now);
     if (rate?.resetSeconds !== undefined) this.#longestResetMs = Math.max(this.#longestResetMs, rate.resetSeconds * 1000);
-    if (rate !== undefined && status !== 429) this.#observe(rate, now);
+    if (rate !== undefined && status !== 429) this.#observe(rate, now, afterReset);
     this.#notify();
   }
 
@@ -204,7 +209,7 @@ export class Gate {
     this.#wake = new AbortController();
   }
 
-  #observe(rate: RateHeaders, now: number): void {
+  #observe(rate: RateHeaders, now: number, afterReset: boolean): void {
     if (rate.limit !== undefined) this.#limit = rate.limit;
     if (rate.remaining === undefined) return;
     const resetAt = rate.resetSeconds === undefined ? undefined : now + rate.resetSeconds * 1000 + this.#marginMs;
@@ -214,6 +219,8 @@ export class Gate {
       now >= this.#resetAt ||
       (resetAt !== undefined && resetAt > this.#resetAt + SAME_WINDOW_MS);
     if (newWindow) {
+      // The first answer after a reset the run waited for announces the whole window.
+      if (afterReset && rate.resetSeconds !== undefined && rate.limit !== undefined && rate.remaining >= rate.limit - 2) this.#windowMs = rate.resetSeconds * 1000;
       this.#remaining = rate.remaining;
       this.#resetAt = resetAt;
     } else {

@@ -62,12 +62,14 @@ export const FORBIDDEN_STREAK_LIMIT = 5;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function finished(row: RowResult, spec: ActionSpec, attempts: number, now: number, outcome: Outcome, extra: Partial<RowResult> = {}): RowResult {
+  // The invoice of an earlier invitation stays with the row when a later action (an update, a
+  // resend) finishes it: the file must go on saying who was billed for a seat.
   const base: RowResult = {
     ...row,
     action: spec.name,
     attempts,
     finishedAt: new Date(now).toISOString(),
-    invoiceId: undefined,
+    invoiceId: row.invoiceId,
     creditNotes: undefined,
     errorCode: undefined,
     errorMessage: undefined,
@@ -75,7 +77,7 @@ function finished(row: RowResult, spec: ActionSpec, attempts: number, now: numbe
   };
   switch (outcome.type) {
     case 'done':
-      return { ...base, status: spec.done, invoiceId: outcome.invoiceId, creditNotes: outcome.creditNotes, httpStatus: outcome.status, ...extra };
+      return { ...base, status: spec.done, invoiceId: outcome.invoiceId ?? row.invoiceId, creditNotes: outcome.creditNotes, httpStatus: outcome.status, ...extra };
     case 'already':
       return { ...base, status: 'skipped', errorCode: spec.alreadyCode, errorMessage: `${spec.alreadyText ?? 'Brevo says it is already so'} (${outcome.code}: ${outcome.message})`, httpStatus: outcome.status, ...extra };
     case 'rejected':

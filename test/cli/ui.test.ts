@@ -33,6 +33,8 @@ const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
   deferredByLimit: 0,
   accessChanged: 0,
   removals: [],
+  updates: [],
+  skippedBy: { already_active: 7 },
   problems: new Problems(),
   budget: { limit: 100, remaining: 99, resetAt: NOW + HOUR - 60_000 },
   concurrency: 4,
@@ -56,7 +58,7 @@ describe('plan and question', () => {
     const text = planText(plan(), NOW);
     expect(text).toContain('About to send 500 requests to the Brevo account:');
     expect(text).toMatch(/to invite\s+500/);
-    expect(text).toMatch(/already in\s+7 {3}skipped/);
+    expect(text).toMatch(/already users\s+7 {3}skipped: in the account/);
     expect(text).toMatch(/invalid\s+3 {3}not sent/);
     expect(text).toMatch(/duplicate\s+1 {3}not sent/);
     expect(text).toContain('Budget: 99 of 100 requests left, the window resets in 59m 00s.');
@@ -83,6 +85,28 @@ describe('plan and question', () => {
     expect(text).toMatch(/to update\s+3/);
     expect(text).toMatch(/to resend\s+1/);
     expect(planQuestion(plan({ actions: { invite: 2, update: 3, resend: 1, revoke: 0, cancel: 0 }, toSend: 6 }))).toBe('Send 6 requests (2 invite, 3 update, 1 resend)?');
+  });
+
+  test('a removal names the account and the people, and why each update is sent', () => {
+    const removal = plan({
+      command: 'revoke',
+      actions: { invite: 0, update: 0, resend: 0, revoke: 1, cancel: 1 },
+      toSend: 2,
+      removals: ['ann@x.co', 'bob@x.co'],
+      skippedBy: { owner: 1, not_a_user: 1 },
+      account: { baseUrl: 'https://api.brevo.com/v3', owner: 'boss@x.co', users: 12 },
+      invalid: 0,
+      duplicate: 0,
+    });
+    const text = planText(removal, NOW);
+    expect(text).toContain('About to remove 2 people from the Brevo account at https://api.brevo.com/v3 (owner boss@x.co, 12 users):');
+    expect(text).not.toMatch(/to invite/); // nothing of the sort is planned
+    expect(text).toMatch(/owner\s+1 {3}never changed or removed/);
+    expect(text).toMatch(/not in account\s+1 {3}nothing to remove/);
+    expect(text).toContain('Access is removed at once for: ann@x.co, bob@x.co.');
+    expect(planQuestion(removal)).toBe('Remove 2 people (1 revoke, 1 cancel)?');
+    const updates = planText(plan({ actions: { invite: 0, update: 3, resend: 0, revoke: 0, cancel: 0 }, toSend: 3, updates: [{ email: 'ben@x.co', reason: 'changed in the sheet' }, { email: 'ann@x.co', reason: 'never set by this tool: set once' }, { email: 'bob@x.co', reason: 'never set by this tool: set once' }] }), NOW);
+    expect(updates).toContain('Access set for: ben@x.co (changed in the sheet); ann@x.co, bob@x.co (never set by this tool: set once).');
   });
 });
 

@@ -28,16 +28,21 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
   if (flags.apiKey !== undefined) {
     throw usageError('--api-key is not accepted: a key on the command line shows in process lists and shell history. Set BREVO_API_KEY (or put it in .env), or use --api-key-file FILE');
   }
-  const options = resolveSendOptions(flags, io.env);
+  // A file of people to remove grants nothing: a roles file (from BREVO_ROLES, say) is not read.
+  const options = { ...resolveSendOptions(flags, io.env), ...(mode.command === 'revoke' ? { rolesFile: undefined } : {}) };
   const baseUrl = checkBaseUrl(options.baseUrl);
   const apiKey = loadApiKey(options.apiKeyFile, io.env, io.cwd);
-  const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, secrets: () => [apiKey], runId: io.runId });
+  const settings = logSettings(io, options);
+  const pretty = settings.format === 'pretty';
+  const log = await createLogger({ ...settings, destination: io.stderr, secrets: () => [apiKey], runId: io.runId });
   const warning = baseUrlWarning(baseUrl);
   if (warning !== undefined) log.warn({ baseUrl }, warning);
   const planOnly = mode.planOnly === true;
   const inputs = await planInputs(file, planOnly ? (flags.results as string | undefined) : (flags.output as string | undefined), options, io);
   const outputPath = planOnly ? resultsPathFor(file, flags.output as string | undefined, io.cwd, 'plan') : undefined;
-  const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
+  // Someone at the keyboard is asked, even when the output is piped into a log (`2>&1 | tee`): a
+  // removal must never go out unasked because stderr is not a terminal. Cron has no keyboard.
+  const interactive = io.stdin.isTTY === true;
 
   const pool = createPool(baseUrl, options.concurrency, options.timeoutMs);
   try {
@@ -71,12 +76,14 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         random: Math.random,
         log,
         logEmail: emailLogger(options.logEmails),
+        quietRows: pretty,
         confirm: interactive && !options.yes && !planOnly ? (plan) => confirmPlan(plan, io) : undefined,
         progress: progressFor(io, log, io.stderr.isTTY === true),
         onInterrupt: interruptsFor(io, log),
       },
     );
-    const level = report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 ? 'warn' : 'error';
+    // At a terminal the summary says it all; in a log, how the run ended is worth a level of its own.
+    const level = pretty || report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 || report.stoppedFor === 'signal' ? 'warn' : 'error';
     const name = planOnly ? 'plan' : mode.command;
     // A run that stopped early says why and what to do in its last line, as the summary does.
     const why = report.stoppedFor === undefined ? undefined : nextStep(report, { resume: resumeCommand(io.args), send: '' }).replace(/\s*\n\s*/g, ' ');
