@@ -1,5 +1,6 @@
 /** What people see: the plan, the question, the progress line, the end summary. */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { planQuestion, planText } from '../../src/cli/plan-text.js';
 import { runCli } from '../../src/cli/program.js';
@@ -171,6 +172,11 @@ describe('end summary', () => {
     expect(text).toContain("brevo-invite send users.csv --max-wait 10m --summary-json 'run 1.json' --resume");
   });
 
+  test("a plan's next step is the send with the same options, but not the plan's own -o (its --results becomes the send's -o)", () => {
+    expect(sendCommandFor(['plan', 'users.csv', '--update', '-o', 'p.csv', '--results', 'r.csv'])).toBe('brevo-invite send users.csv --update -o r.csv');
+    expect(sendCommandFor(['plan', '--revoke', 'leavers.csv', '--output=p.csv'])).toBe('brevo-invite revoke leavers.csv');
+  });
+
   test('a clean dry run says how to send for real, with the same options', () => {
     const text = renderSummary(
       report({ command: 'validate', counts: { ...countStatuses([]), valid: 5 }, total: 5, stoppedFor: undefined, exitCode: 0 }),
@@ -210,6 +216,37 @@ describe('the question, through the whole CLI at a (fake) terminal', () => {
     expect(stderr.text).toContain('Send 4 invitations? [y/N]');
     expect(stderr.text.match(/nothing was sent/gi)).toHaveLength(1);
     expect(invitationRequests(sim)).toHaveLength(0);
+  });
+
+  test('someone at the keyboard is asked even when the output is piped into a log (2>&1 | tee)', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 2);
+    const { io, stderr } = fakeIo({ tty: true, input: 'n\n', env: sendEnv(sim), args: ['send', input] });
+    io.stderr.isTTY = false;
+    io.stdout.isTTY = false;
+    expect(await runCli(['send', input], io)).toBe(2);
+    expect(stderr.text).toContain('Send 2 invitations? [y/N]');
+    expect(invitationRequests(sim)).toHaveLength(0);
+  });
+
+  test('Ctrl+C at the question sends nothing, writes nothing, and exits 130', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 3);
+    const { io, stderr } = fakeIo({ tty: true, env: sendEnv(sim), args: ['send', input] });
+    let interrupt: ((signal: 'SIGINT' | 'SIGTERM') => void) | undefined;
+    io.onInterrupt = (handlers) => {
+      interrupt = handlers.stop;
+      return () => {};
+    };
+    const running = runCli(['send', input], io);
+    for (let i = 0; i < 100 && !stderr.text.includes('[y/N]'); i++) await new Promise((r) => setTimeout(r, 20));
+    interrupt?.('SIGINT');
+    expect(await running).toBe(130);
+    expect(stderr.text).toContain('stopped at the question (Ctrl+C): nothing was sent');
+    expect(invitationRequests(sim)).toHaveLength(0);
+    expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
   });
 
   test('"y" sends', async () => {

@@ -151,6 +151,26 @@ describe('send --update and --resend-pending', () => {
   });
 });
 
+describe('what a later action keeps of an earlier one', () => {
+  test('an update or a resend keeps the invoice id of the invitation; a row still invalid on --resume is one row, not two', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = roster(dir, [['ann@x.co', 'contacts:view'], ['bob@x.co', 'contacts:view'], ['cy@x.co', 'contacts:viw']]);
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(1);
+    const results = join(dir, 'roster.results.csv');
+    const invoices = Object.fromEntries(readResults(results).map((r) => [r.email, r.invoice_id]));
+    writeFileSync(input, readFileSync(input, 'utf8').replace('ann@x.co,contacts:view', 'ann@x.co,contacts:view|export'));
+    expect((await runCli(['send', input, '--resume', '--update', '--resend-pending'], { env: sendEnv(sim) })).code).toBe(1);
+    const rows = readResults(results);
+    expect(rows.map((r) => [r.line, r.email, r.status, r.invoice_id])).toEqual([
+      ['2', 'ann@x.co', 'updated', invoices['ann@x.co']],
+      ['3', 'bob@x.co', 'resent', invoices['bob@x.co']],
+      ['4', 'cy@x.co', 'invalid', ''],
+    ]);
+    expect(invoices['ann@x.co']).toMatch(/^INV-/);
+  });
+});
+
 describe('a results file of the first version of the tool', () => {
   test('resumes without complaint and keeps every finished row', async () => {
     const sim = await simulator({ existing: [{ email: 'done@x.co', status: 'pending' }] });
