@@ -4,22 +4,35 @@
  * terminal, stderr carries JSON log lines only, so a cron line that sends both to one file gives
  * a file a log shipper can parse line by line.
  */
-import { lstatSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIo } from './io.js';
 import type { SummaryDocument } from './summary.js';
 
 export const STDOUT = '-';
 
-/** The real path of a file that may not exist yet: its folder's real path, then its name. */
+/**
+ * The real path of a file that may not exist yet: its folder's real path, then its name. A
+ * symlink whose target does not exist yet (the first run through it) is followed by hand, so that
+ * the file written, its lock and its journal are the target's, and the symlink stays a symlink.
+ */
 export function realTarget(path: string): string {
   try {
     return realpathSync(path);
   } catch {
+    let target = path;
+    for (let hops = 0; hops < 40; hops++) {
+      try {
+        if (!lstatSync(target).isSymbolicLink()) break;
+        target = resolve(dirname(target), readlinkSync(target));
+      } catch {
+        break;
+      }
+    }
     try {
-      return join(realpathSync(dirname(path)), basename(path));
+      return join(realpathSync(dirname(target)), basename(target));
     } catch {
-      return path;
+      return target;
     }
   }
 }
