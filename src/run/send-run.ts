@@ -19,7 +19,7 @@ import { checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
 import { acquireLock, type Lock } from '../write/lock.js';
-import { readPrevious } from '../write/previous.js';
+import { isFinal, readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
@@ -27,7 +27,7 @@ import { planSend, type PlanNotes } from './planner.js';
 import type { RunDeps, SendPlan } from './ports.js';
 import { countActions, countStatuses, exitCodeFor, Problems, type Command, type RunReport, type StopReason } from './report.js';
 import { setupMessage } from './setup.js';
-import { deferPastLimit, foldEarlier, notYetSent, toSend, type Slot } from './slots.js';
+import { deferPastLimit, foldEarlier, keepEarlier, notYetSent, toSend, type Slot } from './slots.js';
 
 export type { InterruptHandlers, ProgressSink, RunDeps, SendPlan } from './ports.js';
 
@@ -182,6 +182,11 @@ class SendRun {
     if (list.problem === 'unavailable') this.#control.detail = list.detail;
     for (const s of this.#slots) {
       if (s.email === undefined || s.row.status !== 'valid') continue;
+      // What an earlier run finished (--resume) is kept as it was, invoice id and all.
+      if (s.earlier !== undefined && s.inFlight === undefined && isFinal(s.earlier)) {
+        s.row = keepEarlier(s.row, s.earlier);
+        continue;
+      }
       // A row still to be checked stays marked, so that the next --resume checks it before sending.
       const unknown = s.inFlight === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' };
       s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
