@@ -167,6 +167,28 @@ describe('4. a duplicate row and --resume', () => {
   });
 });
 
+describe('4b. a --resume that cannot get the list', () => {
+  test('keeps every row an earlier run finished (invoice ids and all), and the next --resume sends nothing again', async () => {
+    const sim = await simulator({ acceptDuplicates: true });
+    const down = await simulator({ faultsOnList: true, failRate: 1, faults: ['http_503'] });
+    const dir = tempDir();
+    const input = usersCsv(dir, 3);
+    const results = join(dir, 'users.results.csv');
+    expect((await runCli(['send', input, '--limit', '2'], { env: sendEnv(sim) })).code).toBe(75);
+    const before = readResults(results);
+    const outage = await runCli(['send', input, '--resume', '--max-retries', '0'], { env: sendEnv(down) });
+    expect(outage.code).toBe(75);
+    expect(readResults(results).map((r) => [r.status, r.invoice_id])).toEqual([
+      ['invited', before[0]!.invoice_id],
+      ['invited', before[1]!.invoice_id],
+      ['deferred', ''],
+    ]);
+    expect((await runCli(['send', input, '--resume'], { env: sendEnv(sim) })).code).toBe(0);
+    expect(invitationRequests(sim).map((r) => r.email)).toEqual(['user1@example.com', 'user2@example.com', 'user3@example.com']);
+    expect(invitedTwice(sim)).toEqual([]);
+  });
+});
+
 describe('5. a row whose email left the spreadsheet', () => {
   test('sent when the run was killed, then removed from the sheet: kept at the end, read as invited since Brevo had it', async () => {
     let child: ChildProcess | undefined;
