@@ -267,7 +267,8 @@ class SendRun {
       );
     }
     const unknown = this.#allRows().filter((r) => r.errorCode === 'outcome_unknown');
-    const at = (r: RowResult) => this.#journalEntries.get(r.email.toLowerCase())?.at ?? this.#d.clock.now();
+    // The last request's start (this run's, if it sent one): an earlier one would let the next run trust the list too soon.
+    const at = (r: RowResult) => journal.last(r.email)?.at ?? this.#journalEntries.get(r.email.toLowerCase())?.at ?? this.#d.clock.now();
     settleJournal(journal.path, unknown.map((r) => ({ email: r.email.toLowerCase(), action: r.action ?? 'invite', line: r.line, at: at(r) })));
   }
 
