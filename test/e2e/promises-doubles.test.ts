@@ -107,6 +107,37 @@ describe('2. Brevo slow to record', () => {
   });
 });
 
+describe('2b. the journal keeps the latest request of a row still unknown', () => {
+  test('an earlier entry, then Ctrl+C while Brevo holds the new request, then an immediate --resume: not invited twice', async () => {
+    let child: ChildProcess | undefined;
+    const sim = await simulator({
+      acceptDuplicates: true,
+      slowMs: 2500,
+      faultPlan: (_n, email) => {
+        if (email !== 'user1@example.com' || sim.requests.some((r) => r.fault === 'late_record')) return undefined;
+        setTimeout(() => child?.kill('SIGINT'), 100);
+        return 'late_record'; // recorded 2.5 s from now, long after the run has stopped
+      },
+    });
+    const dir = tempDir();
+    const input = usersCsv(dir, 3);
+    const results = join(dir, 'users.results.csv');
+    // A run long ago sent user1's invitation without an answer, and Brevo never had it.
+    writeFileSync(`${results}.journal`, `${JSON.stringify({ sending: 'user1@example.com', action: 'invite', line: 2, at: new Date(Date.now() - 3_600_000).toISOString() })}\n`);
+    const stopped = await runCli(['send', input, '--resume', '--timeout', '1000', '--concurrency', '1'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    expect(stopped.code).toBe(130);
+    expect(readResults(results)[0]).toMatchObject({ status: 'deferred', error_code: 'outcome_unknown' });
+    expect(sim.invitations().size).toBe(0);
+
+    const again = await runCli(['send', input, '--resume', '--timeout', '1000', '--settle-grace', '3s'], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    await until(() => sim.requests.some((r) => r.fault === 'late_record' && r.accepted === true), 'Brevo to record the held request');
+    expect(invitedTwice(sim)).toEqual([]);
+    expect(readResults(results).map((r) => r.status)).toEqual(['invited', 'invited', 'invited']);
+    expect(readResults(results)[0]!.error_message).toContain('confirmed');
+  });
+});
+
 describe('3. a symlink to the results file', () => {
   test('a run through the real path while one runs through the symlink is refused (locked, exit 75); the symlink stays a symlink', async () => {
     const sim = await simulator({ acceptDuplicates: true, latencyMs: 150 });
