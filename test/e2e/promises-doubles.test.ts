@@ -30,6 +30,24 @@ function firstRequestOf(hit: (email: string) => boolean, fault: Fault) {
 
 const userNumber = (email: string) => Number(/^user(\d+)@/.exec(email)?.[1] ?? 0);
 
+/**
+ * A run to be stopped with `signal` 100 ms after the first request for `email` reaches Brevo; that
+ * request meets `fault`. Pass `faultPlan` to the simulator and `onSpawn` to the run.
+ */
+function stopWhenSent(email: string, signal: NodeJS.Signals, fault: Fault) {
+  let child: ChildProcess | undefined;
+  let stopped = false;
+  return {
+    faultPlan: (_n: number, e: string): Fault | undefined => {
+      if (e !== email || stopped) return undefined;
+      stopped = true;
+      setTimeout(() => child?.kill(signal), 100);
+      return fault;
+    },
+    onSpawn: (c: ChildProcess) => void (child = c),
+  };
+}
+
 /** Waits (bounded) until `ready` holds. */
 async function until(ready: () => boolean, what: string, ms = 10_000): Promise<void> {
   for (const end = Date.now() + ms; !ready(); await sleep(20)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -109,22 +127,15 @@ describe('2. Brevo slow to record', () => {
 
 describe('2b. the journal keeps the latest request of a row still unknown', () => {
   test('an earlier entry, then Ctrl+C while Brevo holds the new request, then an immediate --resume: not invited twice', async () => {
-    let child: ChildProcess | undefined;
-    const sim = await simulator({
-      acceptDuplicates: true,
-      slowMs: 2500,
-      faultPlan: (_n, email) => {
-        if (email !== 'user1@example.com' || sim.requests.some((r) => r.fault === 'late_record')) return undefined;
-        setTimeout(() => child?.kill('SIGINT'), 100);
-        return 'late_record'; // recorded 2.5 s from now, long after the run has stopped
-      },
-    });
+    // user1's request is recorded 2.5 s after it arrives, long after the run has stopped.
+    const stop = stopWhenSent('user1@example.com', 'SIGINT', 'late_record');
+    const sim = await simulator({ acceptDuplicates: true, slowMs: 2500, faultPlan: stop.faultPlan });
     const dir = tempDir();
     const input = usersCsv(dir, 3);
     const results = join(dir, 'users.results.csv');
     // A run long ago sent user1's invitation without an answer, and Brevo never had it.
     writeFileSync(`${results}.journal`, `${JSON.stringify({ sending: 'user1@example.com', action: 'invite', line: 2, at: new Date(Date.now() - 3_600_000).toISOString() })}\n`);
-    const stopped = await runCli(['send', input, '--resume', '--timeout', '1000', '--concurrency', '1'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    const stopped = await runCli(['send', input, '--resume', '--timeout', '1000', '--concurrency', '1'], { env: sendEnv(sim), onSpawn: stop.onSpawn });
     expect(stopped.code).toBe(130);
     expect(readResults(results)[0]).toMatchObject({ status: 'deferred', error_code: 'outcome_unknown' });
     expect(sim.invitations().size).toBe(0);
@@ -222,20 +233,13 @@ describe('4b. a --resume that cannot get the list', () => {
 
 describe('5. a row whose email left the spreadsheet', () => {
   test('sent when the run was killed, then removed from the sheet: kept at the end, read as invited since Brevo had it', async () => {
-    let child: ChildProcess | undefined;
-    const sim = await simulator({
-      acceptDuplicates: true,
-      slowMs: 5000,
-      faultPlan: (_n, email) => {
-        if (email !== 'user3@example.com') return undefined;
-        setTimeout(() => child?.kill('SIGKILL'), 200);
-        return 'slow'; // recorded at once, the answer never arrives
-      },
-    });
+    // user3's request is recorded at once; its answer would come 3 s later, after the run was killed.
+    const stop = stopWhenSent('user3@example.com', 'SIGKILL', 'slow');
+    const sim = await simulator({ acceptDuplicates: true, slowMs: 3000, faultPlan: stop.faultPlan });
     const dir = tempDir();
     const input = usersCsv(dir, 5);
     const results = join(dir, 'users.results.csv');
-    const first = await runCli(['send', input, '--concurrency', '1'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    const first = await runCli(['send', input, '--concurrency', '1'], { env: sendEnv(sim), onSpawn: stop.onSpawn });
     expect(first.signal).toBe('SIGKILL');
     expect(sim.invitations().get('user3@example.com')).toBe(1);
 

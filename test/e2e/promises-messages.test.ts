@@ -214,6 +214,18 @@ describe('19-21, 24. messages a person can act on', () => {
     expect(sim.requests).toHaveLength(0);
   });
 
+  test.each([
+    ['missing', (dir: string) => join(dir, 'nope.json'), (path: string) => `cannot find the file ${path} given to --roles: check the path`],
+    ['a folder', (dir: string) => dir, (path: string) => `${path} is a folder, not a roles file: give the path of the file itself`],
+  ])('--roles %s: a plain sentence, no ENOENT/EISDIR', async (_, path, message) => {
+    const dir = tempDir();
+    const roles = path(dir);
+    const run = await runCli(['validate', usersCsv(dir, 1), '--roles', roles]);
+    expect(run.code).toBe(2);
+    expect(oneError(run)).toBe(message(roles));
+    expect(run.stderr).not.toMatch(/ENOENT|EISDIR|errno|syscall/);
+  });
+
   test('brevo-invite with no arguments: the help on stderr, exit 1', async () => {
     const run = await runCli([]);
     expect(run.code).toBe(1);
