@@ -83,6 +83,7 @@ async function stressSeed(seed) {
     const how = run.signal ?? `exit ${run.code}`;
     exits[how] = (exits[how] ?? 0) + 1;
     if (run.signal !== null || run.code === 130) signals[signal]++;
+    if (run.code === 75) console.error(`seed ${seed} cycle ${cycle}: exit 75: ${run.stderr.trim().split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-2).join('\n')}`);
     if (run.code === 2) {
       unreadable++;
       console.error(`seed ${seed} cycle ${cycle}: exit 2\n${run.stderr.slice(-600)}`);
