@@ -228,11 +228,12 @@ class SendRun {
   /** 6. The requests, with the results file and the journal kept current. */
   async #send(): Promise<void> {
     const sending = toSend(this.#slots);
-    const journal = new Journal(journalPath(this.#o.resultsPath), this.#carriedJournal());
-    this.#journal = journal;
+    // The snapshot first: it records what the list settled, before the journal forgets those requests.
     this.#live = await LiveResults.start(this.#o.resultsPath, this.#carriedNames, [...this.#slots.map((s) => (s.action === undefined ? s.row : notYetSent(s.row))), ...this.#orphans], (err) =>
       this.#control.stop('disk', { detail: `the results file could not be written: ${describeError(err)}` }),
     );
+    const journal = new Journal(journalPath(this.#o.resultsPath), this.#carriedJournal());
+    this.#journal = journal;
     if (sending.length > 0) {
       const live = this.#live;
       this.#d.progress?.start(this.#sendPlan(), this.#gate);
