@@ -106,6 +106,12 @@ async function stressSeed(seed) {
   const lostRows = [...inInput].filter((e) => !recorded.has(e));
   const invitedButNotRecorded = [...invitations.keys()].filter((e) => recorded.get(e)?.status !== 'invited');
   const posts = sim.requests.filter((r) => r.method === 'POST');
+  for (const email of invitedButNotRecorded.slice(0, 3)) {
+    const row = recorded.get(email);
+    console.error(`seed ${seed}: ${email} invited by Brevo, recorded as ${row?.status} ${row?.error_code} (${row?.error_message})`);
+    for (const r of sim.requests.filter((q) => q.email === email)) console.error(`  ${new Date(r.at).toISOString()} POST fault=${r.fault ?? '-'} status=${r.status ?? '-'} accepted=${r.accepted ?? '-'}`);
+    for (const t of timeline) console.error(`  ${t}`);
+  }
   for (const email of doubles) {
     // What happened to it, for the report: each request, and each run's start and end.
     console.error(`seed ${seed}: ${email} invited twice`);

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoStackTrace, runCli, said } from '../helpers/cli.js';
 import { cleanTempDirs, readResults, tempDir } from '../helpers/files.js';
@@ -227,6 +227,36 @@ describe('4b. a --resume that cannot get the list', () => {
     ]);
     expect((await runCli(['send', input, '--resume'], { env: sendEnv(sim) })).code).toBe(0);
     expect(invitationRequests(sim).map((r) => r.email)).toEqual(['user1@example.com', 'user2@example.com', 'user3@example.com']);
+    expect(invitedTwice(sim)).toEqual([]);
+  });
+});
+
+describe('4c. a run killed just after its list call settled an earlier request', () => {
+  test('the settled row is in the results before the journal forgets the request: the next --resume reads it invited, not skipped', async () => {
+    const stop = stopWhenSent('user1@example.com', 'SIGKILL', 'slow'); // recorded at once, no answer before the kill
+    const sim = await simulator({ acceptDuplicates: true, slowMs: 3000, faultPlan: stop.faultPlan });
+    const dir = tempDir();
+    const input = usersCsv(dir, 3);
+    const results = join(dir, 'users.results.csv');
+    expect((await runCli(['send', input, '--concurrency', '1'], { env: sendEnv(sim), onSpawn: stop.onSpawn })).signal).toBe('SIGKILL');
+
+    // The next run finds user1 in the list; it is killed the moment it rewrites the journal.
+    let child: ChildProcess | undefined;
+    const watcher = watch(dir, (_event, name) => {
+      if (name === 'users.results.csv.journal') child?.kill('SIGKILL');
+    });
+    try {
+      await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    } finally {
+      watcher.close();
+    }
+    const last = await runCli(['send', input, '--resume'], { env: sendEnv(sim) });
+    expect(last.code).toBe(0);
+    expect(readResults(results).map((r) => [r.email, r.status])).toEqual([
+      ['user1@example.com', 'invited'],
+      ['user2@example.com', 'invited'],
+      ['user3@example.com', 'invited'],
+    ]);
     expect(invitedTwice(sim)).toEqual([]);
   });
 });
