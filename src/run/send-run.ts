@@ -20,7 +20,7 @@ import { checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
 import { acquireLock, lockPath, type Lock } from '../write/lock.js';
-import { readPrevious } from '../write/previous.js';
+import { isFinal, readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
@@ -29,7 +29,7 @@ import { checkPrune, DEFAULT_MAX_PRUNE, pruneCandidates, type MaxPrune } from '.
 import type { RunDeps, SendPlan } from './ports.js';
 import { countActions, countStatuses, exitCodeFor, Problems, type Command, type RunReport, type StopReason } from './report.js';
 import { setupMessage } from './setup.js';
-import { deferPastLimit, foldEarlier, notYetSent, toSend, type Slot } from './slots.js';
+import { deferPastLimit, foldEarlier, keepEarlier, notYetSent, toSend, type Slot } from './slots.js';
 
 export type { InterruptHandlers, ProgressSink, RunDeps, SendPlan } from './ports.js';
 
@@ -201,6 +201,11 @@ class SendRun {
     if (list.problem === 'unavailable') this.#control.detail = list.detail;
     for (const s of this.#slots) {
       if (s.email === undefined || s.row.status !== 'valid') continue;
+      // What an earlier run finished (--resume) is kept as it was, invoice id and all.
+      if (s.earlier !== undefined && s.inFlight === undefined && isFinal(s.earlier)) {
+        s.row = keepEarlier(s.row, s.earlier);
+        continue;
+      }
       // A row still to be checked stays marked, so that the next --resume checks it before sending.
       const unknown = s.inFlight === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' };
       s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
@@ -294,11 +299,12 @@ class SendRun {
   /** 6. The requests, with the results file and the journal kept current. */
   async #send(): Promise<void> {
     const sending = toSend(this.#slots);
-    const journal = new Journal(journalPath(this.#o.resultsPath), this.#carriedJournal());
-    this.#journal = journal;
+    // The snapshot first: it records what the list settled, before the journal forgets those requests.
     this.#live = await LiveResults.start(this.#o.resultsPath, this.#carriedNames, [...this.#slots.map((s) => (s.action === undefined ? s.row : notYetSent(s.row))), ...this.#orphans], (err) =>
       this.#control.stop('disk', { detail: `the results file could not be written: ${describeError(err)}` }),
     );
+    const journal = new Journal(journalPath(this.#o.resultsPath), this.#carriedJournal());
+    this.#journal = journal;
     if (sending.length > 0) {
       const live = this.#live;
       this.#d.progress?.start(this.#sendPlan(), this.#gate);
@@ -333,7 +339,8 @@ class SendRun {
       );
     }
     const unknown = this.#allRows().filter((r) => r.errorCode === 'outcome_unknown');
-    const at = (r: RowResult) => this.#journalEntries.get(r.email.toLowerCase())?.at ?? this.#d.clock.now();
+    // The last request's start (this run's, if it sent one): an earlier one would let the next run trust the list too soon.
+    const at = (r: RowResult) => journal.last(r.email)?.at ?? this.#journalEntries.get(r.email.toLowerCase())?.at ?? this.#d.clock.now();
     settleJournal(journal.path, unknown.map((r) => ({ email: r.email.toLowerCase(), action: r.action ?? 'invite', line: r.line, at: at(r) })));
   }
 

@@ -52,6 +52,7 @@ export function keepEarlier(current: RowResult, earlier: PreviousRow): RowResult
 }
 
 const LEFT_INPUT = 'no longer in the input file';
+const SENT_UNANSWERED = 'sent by an earlier run without an answer; not yet checked against Brevo';
 
 /**
  * --resume: attaches to each valid row what the earlier run left for its email (its row, and a
@@ -77,7 +78,10 @@ export function foldEarlier(slots: readonly Slot[], earlier: EarlierRun | undefi
   for (const [email, p] of rows) {
     if (inInput.has(email)) continue;
     if (onOtherRows.has(email) && !holdsOutcome(p) && p.errorCode !== 'outcome_unknown' && !journal.has(email)) continue;
-    const { cellsByName, ...row } = p;
+    const { cellsByName, ...kept } = p;
+    // A request the journal says was sent without an answer (the run was killed): the list may confirm it.
+    const flight = kept.errorCode === 'outcome_unknown' ? undefined : inFlightOf(p, journal.get(email));
+    const row = flight === undefined ? kept : { ...kept, action: flight.action, errorCode: 'outcome_unknown', errorMessage: SENT_UNANSWERED };
     const note = row.line > 0 && !(row.errorMessage ?? '').startsWith(LEFT_INPUT) ? `${LEFT_INPUT} (it was on line ${row.line}); kept from an earlier run` : undefined;
     orphans.push({
       ...row,

@@ -22,6 +22,8 @@ export interface SimulatorOptions {
   rateLimit?: RateLimit | null | undefined;
   /** How the reset header is rounded to whole seconds. */
   resetRounding?: 'ceil' | 'floor';
+  /** The reset header runs late: it announces the reset this many ms before the window really resets. */
+  resetRunsLateMs?: number;
   latencyMs?: number;
   failRate?: number;
   faults?: readonly Fault[];
@@ -66,6 +68,8 @@ export interface Simulator {
   /** How many invitations each address received (more than 1 = invited twice). */
   invitations(): Map<string, number>;
   maxConcurrent(): number;
+  /** Another client with the same key spends `n` requests of the current window (the budget is shared). */
+  spend(n: number): void;
   close(): Promise<void>;
 }
 
@@ -93,7 +97,7 @@ function route(method: string, path: string): { action: SimAction | 'list'; emai
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const window = new FixedWindow(options.rateLimit ?? null, options.resetRounding);
+  const window = new FixedWindow(options.rateLimit ?? null, options.resetRounding, options.resetRunsLateMs);
   const random = seededRandom(options.seed ?? 1);
   const pickFault = faultPicker(options.failRate ?? 0, options.faults ?? DEFAULT_FAULTS, random);
   const account = new Account({ planLacks: options.planLacks, acceptDuplicates: options.acceptDuplicates });
@@ -208,6 +212,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     removals: account.removals,
     invitations: invitationCounts,
     maxConcurrent: () => maxOpen,
+    spend: (n) => window.spend(Date.now(), n),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

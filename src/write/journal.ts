@@ -39,6 +39,8 @@ export class Journal {
   readonly #fd: number;
   #dirty = false;
   readonly #timer: NodeJS.Timeout;
+  /** Per email, the last request started: what a row still unknown at the end keeps. */
+  readonly #last = new Map<string, JournalEntry>();
 
   /** Starts the journal with the entries still unsettled from earlier runs (the old file has been read). */
   constructor(
@@ -46,6 +48,7 @@ export class Journal {
     carried: readonly JournalEntry[] = [],
   ) {
     this.#fd = openSync(path, 'w', 0o600);
+    for (const e of carried) this.#last.set(normalizeEmail(e.email), e);
     if (carried.length > 0) writeAll(this.#fd, carried.map(lineOf).join(''));
     this.#timer = setInterval(() => {
       if (!this.#dirty) return;
@@ -57,7 +60,16 @@ export class Journal {
 
   intent(entry: JournalEntry): void {
     writeAll(this.#fd, lineOf(entry));
+    this.#last.set(normalizeEmail(entry.email), entry);
     this.#dirty = true;
+  }
+
+  /**
+   * The last request started for `email`, this run or (carried) an earlier one. A row whose outcome
+   * is still unknown at the end keeps this one: Brevo's list may be trusted only from its start on.
+   */
+  last(email: string): JournalEntry | undefined {
+    return this.#last.get(normalizeEmail(email));
   }
 
   close(): void {

@@ -150,6 +150,14 @@ export function acquireLock(resultsPath: string, options: LockOptions): Lock {
   throw new AppError('locked', `another run is taking over the lock ${path} at this moment; try again in a minute`);
 }
 
+/** Locks this process holds, so that a signal that ends it at once can still release them. */
+const held = new Set<Lock>();
+
+/** Releases every lock this process holds (on a signal, just before the process exits). */
+export function releaseHeldLocks(): void {
+  for (const lock of [...held]) lock.release();
+}
+
 function heldLock(path: string, content: string, options: LockOptions): Lock {
   let released = false;
   const ours = () => readLock(path)?.raw === content;
@@ -167,11 +175,12 @@ function heldLock(path: string, content: string, options: LockOptions): Lock {
     }
   }, options.heartbeatMs ?? HEARTBEAT_MS);
   timer.unref();
-  return {
+  const lock: Lock = {
     path,
     release: () => {
       if (released) return;
       released = true;
+      held.delete(lock);
       clearInterval(timer);
       try {
         if (ours()) rmSync(path, { force: true });
@@ -180,4 +189,6 @@ function heldLock(path: string, content: string, options: LockOptions): Lock {
       }
     },
   };
+  held.add(lock);
+  return lock;
 }

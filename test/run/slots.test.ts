@@ -62,6 +62,20 @@ describe('foldEarlier (--resume)', () => {
     const again = foldEarlier([], earlier([{ ...orphans[1]!, cellsByName: new Map() }]), new Map(), []);
     expect(again[0]?.errorMessage).toBe(orphans[1]?.errorMessage);
   });
+
+  test('an earlier row the journal says was sent without an answer (the run was killed) is kept as outcome_unknown, to be settled', () => {
+    const orphans = foldEarlier(
+      [slot(2, 'a@x.co')],
+      earlier([before(4, 'killed@x.co', { status: 'deferred', errorCode: 'not_yet_sent', invoiceId: undefined }), before(5, 'done@x.co')]),
+      journal([{ email: 'killed@x.co', line: 4 }, { email: 'done@x.co', line: 5 }]),
+      [],
+    );
+    expect(orphans.map((r) => [r.email, r.status, r.action, r.errorCode])).toEqual([
+      ['killed@x.co', 'deferred', 'invite', 'outcome_unknown'],
+      ['done@x.co', 'invited', 'invite', undefined],
+    ]);
+    expect(orphans[0]?.errorMessage).toBe('no longer in the input file (it was on line 4); kept from an earlier run: sent by an earlier run without an answer; not yet checked against Brevo');
+  });
 });
 
 describe('requests an earlier run left without an answer', () => {

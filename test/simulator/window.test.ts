@@ -12,6 +12,21 @@ describe('simulator rate window', () => {
     expect(w.admit(7100)).toMatchObject({ allowed: true, headers: { 'x-sib-ratelimit-reset': '2' } }); // [7000, 9000): windows stay on the grid
   });
 
+  test('a reset that runs late: the header announces it earlier than the window resets', () => {
+    const w = new FixedWindow({ limit: 1, windowMs: 4000 }, 'ceil', 3000);
+    expect(w.admit(0).headers['x-sib-ratelimit-reset']).toBe('1');
+    expect(w.admit(1500)).toMatchObject({ allowed: false, headers: { 'x-sib-ratelimit-reset': '0' } }); // "reset already", but refused
+    expect(w.admit(4000).allowed).toBe(true);
+  });
+
+  test('another client with the same key spends the window', () => {
+    const w = new FixedWindow({ limit: 5, windowMs: 2000 });
+    expect(w.admit(0).headers['x-sib-ratelimit-remaining']).toBe('4');
+    w.spend(100, 10);
+    expect(w.admit(200)).toMatchObject({ allowed: false, headers: { 'x-sib-ratelimit-remaining': '0' } });
+    expect(w.admit(2000).allowed).toBe(true);
+  });
+
   test.each([
     ['100/1h', { limit: 100, windowMs: 3_600_000 }],
     ['10/2s', { limit: 10, windowMs: 2000 }],

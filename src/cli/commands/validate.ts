@@ -2,6 +2,7 @@
 import { createLogger } from '../../log.js';
 import { dryRun } from '../../run/dry-run.js';
 import type { RunReport } from '../../run/report.js';
+import { releaseHeldLocks } from '../../write/lock.js';
 import { removeOpenTemps } from '../../write/temp-files.js';
 import { logSettings, type CliIo } from '../io.js';
 import { resolveValidateOptions, type RawFlags } from '../options.js';
@@ -11,8 +12,12 @@ export async function validateCommand(file: string, flags: RawFlags, io: CliIo, 
   const options = resolveValidateOptions(flags, io.env);
   const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, runId: io.runId });
   const inputs = await planInputs(file, flags.output as string | undefined, options, io);
-  // Nothing to finish gently: a signal removes the half-written results and ends the run at once.
-  const stopListening = interruptsFor(io, log)({ exitAtOnce: true, stop: () => {}, flushNow: removeOpenTemps, flushedNotice: 'Stopped; nothing was sent, and the results file is as it was.' });
+  // Nothing to finish gently: a signal removes the half-written results and the lock, and ends the run at once.
+  const flushNow = () => {
+    removeOpenTemps();
+    releaseHeldLocks();
+  };
+  const stopListening = interruptsFor(io, log)({ exitAtOnce: true, stop: () => {}, flushNow, flushedNotice: 'Stopped; nothing was sent, and the results file is as it was.' });
   try {
     log.debug({ file: inputs.file, resultsPath: inputs.resultsPath }, 'dry run started');
     const report = await dryRun({ ...inputs, purpose, runId: io.runId ?? '', log });
