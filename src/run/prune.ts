@@ -9,7 +9,9 @@
  */
 import { AppError } from '../errors.js';
 import type { Users } from '../send/users.js';
-import type { ActionName } from '../types.js';
+import type { ActionName, RowResult } from '../types.js';
+import { normalizeEmail } from '../validate/email.js';
+import type { JournalEntry } from '../write/journal.js';
 import { UNREADABLE_EMAIL } from './plan.js';
 import type { Slot } from './slots.js';
 
@@ -65,4 +67,23 @@ export function checkPrune(slots: readonly Slot[], users: Users, removals: reado
         `A roster cut short (a truncated export) looks like this. If the roster is right, run again with --max-prune ${removals.length} (or --max-prune ${Math.ceil((removals.length * 100) / Math.max(1, users.size))}%).`,
     );
   }
+}
+
+/**
+ * A row for each removal, after the input's rows (line empty). An earlier run's row for the person
+ * (a removal it started) becomes the row's earlier outcome, and a request the journal says got no
+ * answer is settled first, as for any row.
+ */
+export function pruneSlots(removals: readonly Removal[], orphans: readonly RowResult[], journal: ReadonlyMap<string, JournalEntry>, emptyCarried: string): Slot[] {
+  return removals.map(({ email }) => {
+    const earlier = orphans.find((o) => normalizeEmail(o.email) === email);
+    const entry = journal.get(email);
+    const removing = entry !== undefined && (entry.action === 'revoke' || entry.action === 'cancel');
+    return {
+      row: { line: 0, email, status: 'valid', attempts: earlier?.attempts ?? 0, granted: '', extra: earlier?.extra ?? emptyCarried },
+      email,
+      earlier: earlier === undefined ? undefined : { ...earlier },
+      inFlight: removing ? { action: entry.action, sentAt: entry.at } : earlier?.errorCode === 'outcome_unknown' ? { action: earlier.action ?? 'revoke', sentAt: 0 } : undefined,
+    };
+  });
 }

@@ -25,7 +25,9 @@ import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
 import { planRevoke, planSend, type PlanNotes } from './planner.js';
-import { checkPrune, DEFAULT_MAX_PRUNE, pruneCandidates, type MaxPrune } from './prune.js';
+import { planView } from './plan-view.js';
+import { RowLog } from './row-log.js';
+import { checkPrune, DEFAULT_MAX_PRUNE, pruneCandidates, pruneSlots, type MaxPrune } from './prune.js';
 import type { RunDeps, SendPlan } from './ports.js';
 import { countActions, countStatuses, exitCodeFor, Problems, type Command, type RunReport, type StopReason } from './report.js';
 import { setupMessage } from './setup.js';
@@ -94,6 +96,7 @@ class SendRun {
   #blankRows = 0;
   #notices: string[] = [];
   #journalEntries = new Map<string, JournalEntry>();
+  readonly #rows: RowLog;
   #notes: PlanNotes = { accessChanged: 0 };
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
@@ -111,6 +114,7 @@ class SendRun {
     this.#started = deps.clock.now();
     this.#gate = new Gate(deps.clock, { ratePerSecond: options.ratePerSecond, maxWaitMs: options.maxWaitMs, known: options.knownBudget });
     this.#control = new RunControl(this.#gate);
+    this.#rows = new RowLog(deps);
   }
 
   /** Another run took the lock over (this one was stopped for longer than the stale age). */
@@ -210,7 +214,7 @@ class SendRun {
       const unknown = s.inFlight === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' };
       s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
     }
-    for (const s of this.#slots) this.#logRow(s.row);
+    for (const s of this.#slots) this.#rows.row(s.row);
     await writeResults(this.#o.resultsPath, this.#carriedNames, [this.#allRows()]);
     return this.#report(reason);
   }
@@ -224,7 +228,7 @@ class SendRun {
     if (this.#o.prune === true && users !== undefined) this.#planPrune(users, listedAt);
     if (users !== undefined) this.#confirmOrphans(users, listedAt);
     this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;
-    for (const s of this.#slots) if (s.action === undefined) this.#logRow(s.row, s.kept === true);
+    for (const s of this.#slots) if (s.action === undefined) this.#rows.row(s.row, s.kept === true);
     const plan = this.#sendPlan();
     const budget = this.#gate.budget;
     const resetAt = budget.resetAt === undefined ? undefined : new Date(budget.resetAt).toISOString(); // times in logs are ISO
@@ -240,17 +244,7 @@ class SendRun {
     const roster = new Set(this.#slots.map((s) => s.email ?? (s.row.status === 'invalid' || s.row.status === 'duplicate' ? normalizeEmail(s.row.email) : '')).filter((e) => e !== ''));
     const removals = pruneCandidates(users, roster);
     checkPrune(this.#slots, users, removals, this.#o.maxPrune ?? DEFAULT_MAX_PRUNE);
-    const empty = encodeCarried(this.#carriedNames.map(() => ''));
-    const pruned: Slot[] = removals.map(({ email }) => {
-      const earlier = this.#orphans.find((o) => normalizeEmail(o.email) === email);
-      const entry = this.#journalEntries.get(email);
-      return {
-        row: { line: 0, email, status: 'valid', attempts: earlier?.attempts ?? 0, granted: '', extra: earlier?.extra ?? empty },
-        email,
-        earlier: earlier === undefined ? undefined : { ...earlier },
-        inFlight: entry !== undefined && (entry.action === 'revoke' || entry.action === 'cancel') ? { action: entry.action, sentAt: entry.at } : earlier?.errorCode === 'outcome_unknown' ? { action: earlier.action ?? 'revoke', sentAt: 0 } : undefined,
-      };
-    });
+    const pruned = pruneSlots(removals, this.#orphans, this.#journalEntries, encodeCarried(this.#carriedNames.map(() => '')));
     const taken = new Set(removals.map((r) => r.email));
     this.#orphans = this.#orphans.filter((o) => !taken.has(normalizeEmail(o.email)));
     planRevoke(pruned, users, listedAt, this.#o.settleAfterMs);
@@ -315,7 +309,7 @@ class SendRun {
           onRowDone: (result) => {
             if (result.status !== 'deferred' || result.attempts > 0) live.append(result);
             this.#d.progress?.rowDone(result);
-            this.#logRow(result);
+            this.#rows.row(result);
           },
         }, this.#control);
         sending.forEach((s, j) => (s.row = results[j]!));
@@ -363,43 +357,15 @@ class SendRun {
       maxWaitMs: this.#o.maxWaitMs,
       onRequest: (info) => {
         this.#d.progress?.request?.(info);
-        log.debug({ request: info.action, ...(info.email === undefined ? {} : this.#email(info.email)), status: info.status, error: info.error, duration_ms: info.durationMs === undefined ? undefined : Math.round(info.durationMs) }, 'request');
+        log.debug({ request: info.action, ...(info.email === undefined ? {} : this.#rows.email(info.email)), status: info.status, error: info.error, duration_ms: info.durationMs === undefined ? undefined : Math.round(info.durationMs) }, 'request');
       },
       onRetry: (job, why, delayMs) => {
-        const told = this.#hideEmail(why, job.target.email);
-        log.warn({ line: job.row.line, ...this.#email(job.target.email), action: job.action, why: told, retry_in_ms: delayMs }, `retrying: ${told}`);
+        const told = this.#rows.hide(why, job.target.email);
+        log.warn({ line: job.row.line, ...this.#rows.email(job.target.email), action: job.action, why: told, retry_in_ms: delayMs }, `retrying: ${told}`);
       },
       onListRetry: (why, delayMs) => log.warn({ request: 'list', why, retry_in_ms: delayMs }, `retrying the users list: ${why}`),
       onSettleWait: (until, rows) => this.#d.progress?.settling?.(until, rows),
     };
-  }
-
-  #email(email: string): Record<string, string> {
-    return this.#d.logEmail?.(email) ?? { email };
-  }
-
-  /** A message that may quote the row's address (a duplicate's, Brevo's), as --log-emails allows. */
-  #hideEmail(text: string | undefined, email: string): string | undefined {
-    if (text === undefined || this.#d.logEmail === undefined || email.trim() === '') return text;
-    const shown = this.#d.logEmail(email).email_hash;
-    const escaped = email.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return text.replace(new RegExp(escaped, 'gi'), shown === undefined ? '(email)' : `(email ${shown})`);
-  }
-
-  /**
-   * One line per row, whatever its status; problems at warn or error. A row kept as an earlier run
-   * left it is said at debug ("kept"), so a nightly log does not repeat the whole roster as if it
-   * had been sent again. At a terminal (`quietRows`) the rows are debug lines: the progress bar and
-   * the summary say it for a person.
-   */
-  #logRow(row: RowResult, kept = false): void {
-    const fields = { line: row.line, ...this.#email(row.email), action: row.action, status: row.status, error_code: row.errorCode, error_message: this.#hideEmail(row.errorMessage, row.email), attempts: row.attempts };
-    if (kept || this.#d.quietRows === true) {
-      this.#d.log.debug(fields, kept ? 'row kept from an earlier run' : 'row finished');
-      return;
-    }
-    const level = row.status === 'failed' ? 'error' : row.status === 'invalid' || row.status === 'duplicate' || row.status === 'deferred' ? 'warn' : 'info';
-    this.#d.log[level](fields, 'row finished');
   }
 
   #allRows(): RowResult[] {
@@ -457,20 +423,6 @@ class SendRun {
       removals: this.#slots.filter((s) => s.row.action === 'revoke' || s.row.action === 'cancel').map((s) => ({ email: s.row.email, action: s.row.action!, status: s.row.status })),
     };
   }
-}
-
-/** How a row reads in a plan: what it would get (`valid`, with its action), or why nothing is sent. */
-function planView(slot: Slot, update: boolean): RowResult {
-  const row = slot.row;
-  if (slot.action !== undefined) {
-    const waiting = slot.settleFirst === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'an earlier request got no answer: the list is asked again before anything is sent' };
-    return { ...row, status: 'valid', action: slot.action, finishedAt: undefined, invoiceId: undefined, creditNotes: undefined, httpStatus: undefined, errorCode: undefined, errorMessage: undefined, ...waiting };
-  }
-  if (DONE_STATUSES.has(row.status)) {
-    const unchanged = update && (row.status === 'invited' || row.status === 'updated') && slot.earlier?.granted === row.granted;
-    return { ...row, status: 'skipped', action: undefined, errorCode: unchanged ? 'unchanged' : 'done_before', errorMessage: `${row.status} by an earlier run${row.finishedAt === undefined ? '' : ` (${row.finishedAt})`}: nothing to send` };
-  }
-  return row;
 }
 
 function jobOf(s: Slot): SendJob {

@@ -66,7 +66,11 @@ const NEEDS_QUOTES = /[",\r\n]/;
  * or a line break, exactly as csv-stringify quotes it (a property test holds the two together).
  */
 export function encodeCell(value: string): string {
-  const v = escapeFormula(value);
+  return quoteCell(escapeFormula(value));
+}
+
+/** A cell already escaped against formulas, quoted when it needs quotes. */
+export function quoteCell(v: string): string {
   return NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
