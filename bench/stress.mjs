@@ -66,7 +66,7 @@ async function stressSeed(seed) {
   const input = join(dir, 'users.csv');
   writeFileSync(input, ['email,privileges,name', ...Array.from({ length: ROWS }, (_, i) => `user${i + 1}@example.com,contacts:view,Person ${i + 1}`)].join('\n') + '\n');
   const results = join(dir, 'users.results.csv');
-  const env = { BREVO_API_KEY: KEY, BREVO_BASE_URL: sim.url, BREVO_LOG_LEVEL: 'warn' };
+  const env = { BREVO_API_KEY: KEY, BREVO_BASE_URL: sim.url, BREVO_LOG_LEVEL: process.env.STRESS_LOG_LEVEL ?? 'warn' };
   const common = [input, '--resume', '--concurrency', '8', '--timeout', '800', '--settle-grace', '1s', '--max-retries', '8'];
   const exits = {};
   const signals = { SIGKILL: 0, SIGINT: 0 };
@@ -79,6 +79,7 @@ async function stressSeed(seed) {
     const killAfterMs = 150 + Math.floor(random() * 1350);
     const at = new Date().toISOString();
     const run = await send(common, env, { killAfterMs, signal });
+    if (process.env.STRESS_KEEP) writeFileSync(join(dir, `run-${cycle}.log`), run.stderr);
     timeline.push(`${at} run ${cycle}: ${signal} after ${killAfterMs} ms -> ${run.signal ?? `exit ${run.code}`} at ${new Date().toISOString()}`);
     const how = run.signal ?? `exit ${run.code}`;
     exits[how] = (exits[how] ?? 0) + 1;
@@ -140,7 +141,9 @@ async function stressSeed(seed) {
     seconds: Math.round((Date.now() - started) / 1000),
   };
   await sim.close();
-  rmSync(dir, { recursive: true, force: true });
+  const bad = doubles.length + lostRows.length + invitedButNotRecorded.length + unreadable > 0;
+  if (process.env.STRESS_KEEP && bad) console.error(`seed ${seed}: kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
   return figures;
 }
 

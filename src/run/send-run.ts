@@ -31,7 +31,7 @@ import { checkPrune, DEFAULT_MAX_PRUNE, pruneCandidates, pruneSlots, type MaxPru
 import type { RunDeps, SendPlan } from './ports.js';
 import { countActions, countStatuses, exitCodeFor, Problems, type Command, type RunReport, type StopReason } from './report.js';
 import { setupMessage } from './setup.js';
-import { deferPastLimit, foldEarlier, keepEarlier, notYetSent, toSend, type Slot } from './slots.js';
+import { deferPastLimit, foldEarlier, keepEarlier, snapshotRow, toSend, type Slot } from './slots.js';
 
 export type { InterruptHandlers, ProgressSink, RunDeps, SendPlan } from './ports.js';
 
@@ -294,7 +294,7 @@ class SendRun {
   async #send(): Promise<void> {
     const sending = toSend(this.#slots);
     // The snapshot first: it records what the list settled, before the journal forgets those requests.
-    this.#live = await LiveResults.start(this.#o.resultsPath, this.#carriedNames, [...this.#slots.map((s) => (s.action === undefined ? s.row : notYetSent(s.row))), ...this.#orphans], (err) =>
+    this.#live = await LiveResults.start(this.#o.resultsPath, this.#carriedNames, [...this.#slots.map(snapshotRow), ...this.#orphans], (err) =>
       this.#control.stop('disk', { detail: `the results file could not be written: ${describeError(err)}` }),
     );
     const journal = new Journal(journalPath(this.#o.resultsPath), this.#carriedJournal());

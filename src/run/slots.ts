@@ -113,6 +113,18 @@ export function deferPastLimit(slots: readonly Slot[], limit: number | undefined
   return past.length;
 }
 
+/**
+ * How a row reads in the results snapshot written before the first request: as it is when nothing
+ * is planned; still marked `outcome_unknown` when it first waits for the list (an earlier request
+ * got no answer: should the journal be lost, --resume still checks it against Brevo); otherwise
+ * not yet sent.
+ */
+export function snapshotRow(slot: Slot): RowResult {
+  if (slot.action === undefined) return slot.row;
+  if (slot.settleFirst !== undefined) return deferredRow({ ...slot.row, action: slot.action }, 'signal', slot.row.attempts, { errorCode: 'outcome_unknown', errorMessage: SENT_UNANSWERED });
+  return notYetSent(slot.row);
+}
+
 /** How a row still to send reads in the file while the run goes (and after a crash). */
 export function notYetSent(row: RowResult): RowResult {
   return { ...row, status: 'deferred', errorCode: 'not_yet_sent', errorMessage: 'not sent yet: the run was going when this was written; brevo-invite --resume continues it' };

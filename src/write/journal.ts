@@ -47,9 +47,18 @@ export class Journal {
     readonly path: string,
     carried: readonly JournalEntry[] = [],
   ) {
-    this.#fd = openSync(path, 'w', 0o600);
+    // Replaced whole (a temporary file, then a rename): at every instant the journal on disk is the
+    // old one or the new one, never a truncated one that forgot the requests it carries.
+    const tmp = `${path}.tmp-${process.pid}`;
+    try {
+      writeFileSync(tmp, carried.map(lineOf).join(''), { mode: 0o600 });
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    this.#fd = openSync(path, 'a', 0o600);
     for (const e of carried) this.#last.set(normalizeEmail(e.email), e);
-    if (carried.length > 0) writeAll(this.#fd, carried.map(lineOf).join(''));
     this.#timer = setInterval(() => {
       if (!this.#dirty) return;
       this.#dirty = false;

@@ -1,7 +1,7 @@
 /** The rows of a run before the first request: resume, the users list, the planner, --limit. Pure. */
 import { describe, expect, test } from '@jest/globals';
 import { planSend, type SendPlanOptions } from '../../src/run/planner.js';
-import { deferPastLimit, foldEarlier, toSend, type Slot } from '../../src/run/slots.js';
+import { deferPastLimit, foldEarlier, snapshotRow, toSend, type Slot } from '../../src/run/slots.js';
 import type { UserState } from '../../src/send/users.js';
 import type { JournalEntry } from '../../src/write/journal.js';
 import type { EarlierRun, PreviousRow } from '../../src/write/previous.js';
@@ -89,6 +89,17 @@ describe('requests an earlier run left without an answer', () => {
     ]);
     expect(slots[0]?.row.errorMessage).toContain("confirmed from Brevo's invited-users list");
     expect(slots[1]?.settleFirst).toBeUndefined();
+  });
+
+  test('in the snapshot written before the first request, a row waiting for the list stays marked outcome_unknown', () => {
+    const slots = [slot(2, 'young@x.co'), slot(3, 'new@x.co'), slot(4, 'done@x.co')];
+    foldEarlier(slots, earlier([before(4, 'done@x.co')]), journal([{ email: 'young@x.co', at: NOW - 5000 }]), []);
+    planSend(slots, users({ 'done@x.co': 'pending' }), send(), NOW, GRACE);
+    expect(slots.map(snapshotRow).map((r) => [r.email, r.status, r.errorCode])).toEqual([
+      ['young@x.co', 'deferred', 'outcome_unknown'],
+      ['new@x.co', 'deferred', 'not_yet_sent'],
+      ['done@x.co', 'invited', undefined],
+    ]);
   });
 
   test('not found, but started less than the grace period ago: it waits for a later list call before anything is sent', () => {
