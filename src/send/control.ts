@@ -14,7 +14,7 @@ const DEFER_REASON: Record<StopReason, { code: string; message: string }> = {
   limit: { code: 'limit', message: 'not sent: --limit was reached for this run' },
   unavailable: { code: 'brevo_unavailable', message: 'not sent: Brevo did not answer the invited-users list call, so the run stopped before sending' },
   locked: { code: 'lock_lost', message: 'not sent: another run took over the lock on this results file, so this run stopped' },
-  disk: { code: 'not_recorded', message: 'not sent: the results could not be written (the disk is full, or writing was refused), so the run stopped' },
+  disk: { code: 'not_recorded', message: 'not sent: the results file or the journal could not be written (the disk is full, or writing was refused), so the run stopped' },
 };
 
 export interface SendTotals {
