@@ -215,8 +215,10 @@ class SendRun {
       s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
     }
     for (const s of this.#slots) this.#rows.row(s.row);
-    await writeResults(this.#o.resultsPath, this.#carriedNames, [this.#allRows()]);
-    return this.#report(reason);
+    // A plan writes its own file, never the results file it only reads (another run may own it).
+    const written = this.#o.planOnly === true ? this.#o.outputPath! : this.#o.resultsPath;
+    await writeResults(written, this.#carriedNames, [this.#allRows()]);
+    return { ...this.#report(reason, this.#o.planOnly === true ? 'plan' : this.#o.command), resultsPath: written };
   }
 
   /** 4. An action per row (or none), then --limit. */

@@ -67,6 +67,25 @@ describe('plan', () => {
   });
 });
 
+describe('plan never writes the results file it reads', () => {
+  test('a plan whose list call fails leaves the results file byte for byte as it was', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = roster(dir, [['ann@x.co', 'contacts:view'], ['bob@x.co', 'contacts:view']]);
+    expect((await runCli(['send', input, '--limit', '1'], { env: sendEnv(sim) })).code).toBe(75);
+    const results = join(dir, 'roster.results.csv');
+    const before = readFileSync(results);
+    const down = await simulator({ failRate: 1, faults: ['http_503'], faultsOnList: true });
+    const run = await runCli(['plan', input, '--resume', '--max-retries', '0'], { env: sendEnv(down) });
+    expect(run.code).toBe(75);
+    expect(readFileSync(results).equals(before)).toBe(true);
+    expect(readResults(join(dir, 'roster.plan.csv')).map((r) => [r.email, r.status])).toEqual([
+      ['ann@x.co', 'invited'],
+      ['bob@x.co', 'deferred'],
+    ]);
+  });
+});
+
 describe('send --update and --resend-pending', () => {
   test('existing people updated once and never invited; an unchanged sheet then costs only the list call; one change, one update', async () => {
     const sim = await simulator({ existing: account.slice(0, 3), acceptDuplicates: true });
