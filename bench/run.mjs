@@ -4,6 +4,7 @@
 //
 //   npm run bench              the full run (several minutes: the send section is bound by latency)
 //   npm run bench -- --quick   smaller sizes, for a sanity check
+//   npm run bench -- --only=dryRun,sendMemory   some sections again (the others keep their numbers)
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -133,7 +134,7 @@ async function sendThroughput() {
       maxOpen = Math.max(maxOpen, (await simulatorState(sim.url)).maxConcurrent);
       await sim.stop();
       if (ours.code !== 0) throw new Error(`send failed: ${ours.stderr}`);
-      oursRuns.push({ elapsedMs: JSON.parse(readFileSync(summary, 'utf8')).elapsed_ms, cpuMs: (ours.probe.userUs + ours.probe.systemUs) / 1000 });
+      oursRuns.push({ elapsedMs: JSON.parse(readFileSync(summary, 'utf8')).work_ms, cpuMs: (ours.probe.userUs + ours.probe.systemUs) / 1000 });
 
       sim = await startSimulator(['--rate-limit', 'off', '--latency', String(latencyMs)]);
       const bare = await run(process.execPath, [join(ROOT, 'bench/bare-send.mjs'), sim.url, bodiesFile, String(concurrency)]);
@@ -305,19 +306,25 @@ function table(title, rows) {
 const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), quick, date: new Date().toISOString() };
 console.log('brevo-invite benchmark', machine);
 try {
-  const results = { machine };
-  results.dryRun = await dryRunVsParser();
-  table('1. Dry run (validate) vs a bare csv-parse pass (median wall time, peak RSS)', results.dryRun);
-  results.send = await sendThroughput();
-  table('2. Send throughput, simulator at 50 ms latency, no rate limit (ours: send phase from the summary, process start excluded)', results.send);
-  results.sendMemory = await sendMemory();
-  table('2b. Memory of a send that carries 500 columns (peak RSS; the simulator runs in its own process)', results.sendMemory);
-  results.budget = await budgetEfficiency();
-  table('3. Budget under a window of 50 requests per 5 s, 300 rows', [results.budget]);
-  results.alternatives = await alternatives();
-  table('4. The alternatives on the same 500 rows, simulator at 50 ms (wall time, process start included)', results.alternatives);
+  // `--only dryRun,sendMemory` reruns some sections and keeps the others' last numbers.
+  const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const only = onlyArg === undefined ? undefined : new Set(onlyArg.split(','));
+  const latest = join(ROOT, 'bench/results/latest.json');
+  const results = only === undefined || !existsSync(latest) ? { machine } : { ...JSON.parse(readFileSync(latest, 'utf8')), machine };
+  const sections = [
+    ['dryRun', dryRunVsParser, '1. Dry run (validate) vs a bare csv-parse pass (median wall time, peak RSS)'],
+    ['send', sendThroughput, '2. Send throughput, simulator at 50 ms latency, no rate limit (ours: send phase from the summary, process start excluded)'],
+    ['sendMemory', sendMemory, '2b. Memory of a send that carries 500 columns (peak RSS; the simulator runs in its own process)'],
+    ['budget', budgetEfficiency, '3. Budget under a window of 50 requests per 5 s, 300 rows'],
+    ['alternatives', alternatives, '4. The alternatives on the same 500 rows, simulator at 50 ms (wall time, process start included)'],
+  ];
+  for (const [name, fn, title] of sections) {
+    if (only !== undefined && !only.has(name)) continue;
+    results[name] = await fn();
+    table(title, Array.isArray(results[name]) ? results[name] : [results[name]]);
+  }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(latest, JSON.stringify(results, null, 2) + '\n');
   console.log('\nWritten: bench/results/latest.json');
 } finally {
   rmSync(work, { recursive: true, force: true });
