@@ -13,7 +13,7 @@
  * The check is cheap even for a million-row file (about 0.1 s for 118 MB): the header is read,
  * then each line's third cell is compared with those statuses, without decoding or parsing the file.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { V1_COLUMNS } from './columns.js';
 
@@ -97,8 +97,29 @@ export async function inspectResults(path: string): Promise<ExistingResults> {
  * Refuses, with the way out, to replace what the person would lose. `dry-run` results may be
  * replaced (validating again is the normal loop); a send's only by `--resume` (which keeps them).
  */
+/**
+ * A journal with lines beside the results: requests were sent whose outcome the results file may
+ * not show yet (a run killed while they were in flight writes them only there).
+ */
+async function journalHasRequests(path: string): Promise<boolean> {
+  try {
+    return (await stat(`${path}.journal`)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 export async function checkReplaceable(path: string, command: 'validate' | 'send', replaceSendResults = false): Promise<void> {
   const existing = await inspectResults(path);
+  if (existing !== 'foreign' && !replaceSendResults && (await journalHasRequests(path))) {
+    throw new AppError(
+      'results',
+      `${path}.journal lists requests that an earlier run sent (it was stopped before it could record their answers): ` +
+        (command === 'validate'
+          ? `a dry run would replace their results; write it elsewhere with -o, e.g. -o ${path.replace(/\.csv$/i, '')}.check.csv`
+          : 'add --resume to continue that run (it checks those requests against Brevo before sending anything), so that nobody is invited twice'),
+    );
+  }
   if (existing === 'foreign') {
     throw new AppError('results', `${path} already exists and is not a brevo-invite results file, so it was left as it is: choose another results file with -o, or move that one away`);
   }

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoStackTrace, lastError, runCli, said } from '../helpers/cli.js';
 import { cleanTempDirs, readResults, tempDir } from '../helpers/files.js';
@@ -64,6 +64,29 @@ describe('plan', () => {
     expect(said(ok)).toMatch(/Would send 5 requests \(invite 1, update 2, revoke 1, cancel 1\)/);
     expect(said(ok)).toContain('Would remove (2): leaver@x.co, unanswered@x.co');
     expect([...sim.users.keys()].sort()).toEqual(account.map((u) => u.email).sort()); // nothing changed
+  });
+});
+
+describe("an earlier run's journal", () => {
+  test('requests a killed run left in flight keep a send without --resume (or a dry run) from replacing their results', async () => {
+    let child: ChildProcess | undefined;
+    const sim = await simulator({ acceptDuplicates: true, slowMs: 2500, faultPlan: (n) => (n <= 3 ? 'late_record' : undefined) });
+    const dir = tempDir();
+    const input = roster(dir, Array.from({ length: 6 }, (_, i): [string, string] => [`p${i}@x.co`, 'contacts:view']));
+    const journal = join(dir, 'roster.results.csv.journal');
+    const first = runCli(['send', input, '--concurrency', '3'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    for (let i = 0; i < 200 && !(existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 3); i++) await new Promise((r) => setTimeout(r, 10));
+    child?.kill('SIGKILL');
+    expect((await first).signal).toBe('SIGKILL');
+    for (const args of [['send', input], ['validate', input]]) {
+      const again = await runCli(args, { env: sendEnv(sim) });
+      expect(again.code).toBe(2);
+      expect(lastError(again)).toContain('lists requests that an earlier run sent');
+    }
+    const resumed = await runCli(['send', input, '--resume', '--timeout', '1000', '--settle-grace', '3s'], { env: sendEnv(sim) });
+    expect(resumed.code).toBe(0);
+    expect(invitedTwice(sim)).toEqual([]);
+    expect(sim.invitations().size).toBe(6);
   });
 });
 
