@@ -20,7 +20,7 @@ export async function dryRun(options: DryRunOptions): Promise<RunReport> {
   const now = options.now ?? Date.now;
   const started = now();
   // A dry run writes the same default file as a send: it must not replace one a send is writing.
-  const lock = acquireLock(options.resultsPath, { runId: options.runId, onTakeover: (why) => options.log.warn({ lock: lockPath(options.resultsPath), why }, `took over a stale lock: ${why}`) });
+  const lock = await acquireLock(options.resultsPath, { runId: options.runId, onTakeover: (why) => options.log.warn({ lock: lockPath(options.resultsPath), why }, `took over a stale lock: ${why}`) });
   try {
     removeLeftoverTemps(options.resultsPath);
     await checkReplaceable(options.resultsPath, 'validate');

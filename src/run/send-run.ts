@@ -70,7 +70,7 @@ export interface SendRunOptions extends PlanOptions {
 
 export async function sendRun(options: SendRunOptions, deps: RunDeps): Promise<RunReport> {
   const locked = options.planOnly === true ? options.outputPath! : options.resultsPath;
-  const lock = acquireLock(locked, {
+  const lock = await acquireLock(locked, {
     runId: options.runId,
     onTakeover: (why) => deps.log.warn({ lock: lockPath(locked), why }, `took over a stale lock: ${why}`),
     onLost: () => run.lost(),

@@ -7,7 +7,9 @@
  * The holder refreshes the lock's modification time every HEARTBEAT_MS. A lock is stale, and is
  * taken over with a warning that says why, when provably no run holds it:
  * - it has not been refreshed for STALE_MS, whoever wrote it (another host, a container that is
- *   gone, a PID since reused by an unrelated process);
+ *   gone, a PID since reused by an unrelated process), and it is not refreshed either while this
+ *   run watches it for a little longer than a heartbeat (a host whose clock runs ahead sees every
+ *   lock as old: watching, with its own clock, tells a live holder from a gone one);
  * - or it names this host and a PID that is not running, or this very process's PID (a container
  *   restarted: the tool runs as PID 1 again), which is known at once.
  * Taking over goes through a second file created exclusively (`<lock>.takeover`), so that two
@@ -22,7 +24,7 @@ import { isRunning } from './process-alive.js';
 
 export const lockPath = (resultsPath: string) => `${resultsPath}.lock`;
 
-export const HEARTBEAT_MS = 10_000;
+export const HEARTBEAT_MS = 5_000;
 export const STALE_MS = 60_000;
 /** A takeover file older than this was left by a run that died while taking over. */
 const TAKEOVER_STALE_MS = 10_000;
@@ -45,6 +47,9 @@ export interface LockOptions {
   onTakeover?: (why: string) => void;
   /** Told when the lock turns out to be another run's (it was taken over while this run was stopped). */
   onLost?: () => void;
+  /** How long a lock stale by its age is watched for a refresh before it is taken over (tests shorten it). */
+  watchMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Lock {
@@ -70,15 +75,19 @@ function readLock(path: string): { raw: string; holder: LockHolder; mtimeMs: num
   }
 }
 
-/** Why the lock is provably not held any more, or undefined when it may be. */
-function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: string; pid: number }, now: number, staleMs: number): string | undefined {
+/**
+ * Why the lock is not held any more, or undefined when it may be. `byAge`: judged by the age of
+ * its last refresh alone, which another host's clock can mislead: it is then watched before it is
+ * taken over.
+ */
+function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: string; pid: number }, now: number, staleMs: number): { why: string; byAge: boolean } | undefined {
   const { holder, mtimeMs } = lock;
-  const idle = now - mtimeMs;
-  if (idle > staleMs) return `not refreshed for ${Math.round(idle / 1000)} s (written by pid ${holder.pid ?? '?'} on ${holder.host ?? '?'})`;
   if (holder.host === me.host && typeof holder.pid === 'number') {
-    if (holder.pid === me.pid) return `it names this process's own pid ${holder.pid} on ${me.host}, so it was left by an earlier run (a restarted container)`;
-    if (!isRunning(holder.pid)) return `pid ${holder.pid} on ${me.host} is not running`;
+    if (holder.pid === me.pid) return { why: `it names this process's own pid ${holder.pid} on ${me.host}, so it was left by an earlier run (a restarted container)`, byAge: false };
+    if (!isRunning(holder.pid)) return { why: `pid ${holder.pid} on ${me.host} is not running`, byAge: false };
   }
+  const idle = now - mtimeMs;
+  if (idle > staleMs) return { why: `not refreshed for ${Math.round(idle / 1000)} s (written by pid ${holder.pid ?? '?'} on ${holder.host ?? '?'})`, byAge: true };
   return undefined;
 }
 
@@ -133,19 +142,39 @@ function lockedError(resultsPath: string, path: string, holder: LockHolder): App
   );
 }
 
-export function acquireLock(resultsPath: string, options: LockOptions): Lock {
+/**
+ * A lock that looks stale by its age alone may belong to a live run on a host whose clock runs
+ * behind ours: it is watched for a little longer than a heartbeat, and taken over only if nobody
+ * refreshed it meanwhile (a lock left by this host's dead process needs no watching).
+ */
+async function unrefreshed(path: string, seen: { mtimeMs: number; raw: string }, watchMs: number, sleep: (ms: number) => Promise<void>): Promise<boolean> {
+  for (let waited = 0; waited < watchMs; waited += WATCH_STEP_MS) {
+    await sleep(WATCH_STEP_MS);
+    const now = readLock(path);
+    if (now === undefined) return true; // released: the next attempt takes it
+    if (now.mtimeMs !== seen.mtimeMs || now.raw !== seen.raw) return false;
+  }
+  return true;
+}
+
+const WATCH_STEP_MS = 500;
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function acquireLock(resultsPath: string, options: LockOptions): Promise<Lock> {
   const path = lockPath(resultsPath);
   const now = options.now ?? Date.now;
   const me = { host: options.host ?? hostname(), pid: options.pid ?? process.pid };
   const content = JSON.stringify({ pid: me.pid, host: me.host, run_id: options.runId, started: new Date(now()).toISOString() });
   const staleMs = options.staleMs ?? STALE_MS;
+  const watchMs = options.watchMs ?? (options.heartbeatMs ?? HEARTBEAT_MS) + 1500;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createExclusive(path, content)) return heldLock(path, content, options);
     const seen = readLock(path);
     if (seen === undefined) continue; // released in between: try again
-    const why = staleness(seen, me, now(), staleMs);
-    if (why === undefined) throw lockedError(resultsPath, path, seen.holder);
-    if (takeOver(path, seen, now(), content)) options.onTakeover?.(why);
+    const stale = staleness(seen, me, now(), staleMs);
+    if (stale === undefined) throw lockedError(resultsPath, path, seen.holder);
+    if (stale.byAge && !(await unrefreshed(path, seen, watchMs, options.sleep ?? sleepMs))) throw lockedError(resultsPath, path, seen.holder);
+    if (takeOver(path, seen, now(), content)) options.onTakeover?.(stale.why);
   }
   throw new AppError('locked', `another run is taking over the lock ${path} at this moment; try again in a minute`);
 }
