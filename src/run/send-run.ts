@@ -104,6 +104,8 @@ class SendRun {
   #limited = false;
   /** The account's users, from the one list call. */
   #users: Users | undefined;
+  /** Another run took the lock over: nothing more is sent or written. */
+  #lockLost = false;
   #live: LiveResults | undefined;
   #journal: Journal | undefined;
 
@@ -117,10 +119,23 @@ class SendRun {
     this.#rows = new RowLog(deps);
   }
 
-  /** Another run took the lock over (this one was stopped for longer than the stale age). */
+  /**
+   * Another run took the lock over (this one was stopped, or its host asleep, for longer than the
+   * stale age): from now on this run sends nothing and writes nothing, since the results file and
+   * the journal are the other run's.
+   */
   lost(): void {
-    this.#d.log.error({ lock: this.#lock.path }, 'another run took over the lock of this results file: stopping');
-    this.#control.stop('locked');
+    if (this.#lockLost) return;
+    this.#lockLost = true;
+    this.#d.log.error({ lock: this.#lock.path }, 'another run took over the lock of this results file: this run stops, and leaves the results and the journal to it');
+    this.#live?.closeNow();
+    this.#control.stop('locked', { detail: 'another run took over the lock of the results file; this run wrote nothing after that' });
+  }
+
+  /** Checked before every request: a run that lost its lock (while it was stopped) sends nothing more. */
+  #stillHeld(): boolean {
+    if (!this.#lockLost && !this.#lock.isHeld()) this.lost();
+    return !this.#lockLost;
   }
 
   async execute(): Promise<RunReport> {
@@ -217,7 +232,7 @@ class SendRun {
     for (const s of this.#slots) this.#rows.row(s.row);
     // A plan writes its own file, never the results file it only reads (another run may own it).
     const written = this.#o.planOnly === true ? this.#o.outputPath! : this.#o.resultsPath;
-    await writeResults(written, this.#carriedNames, [this.#allRows()]);
+    if (this.#stillHeld()) await writeResults(written, this.#carriedNames, [this.#allRows()]);
     return { ...this.#report(reason, this.#o.planOnly === true ? 'plan' : this.#o.command), resultsPath: written };
   }
 
@@ -294,6 +309,7 @@ class SendRun {
 
   /** 6. The requests, with the results file and the journal kept current. */
   async #send(): Promise<void> {
+    if (!this.#stillHeld()) return; // taken over while the question waited: nothing is written
     const sending = toSend(this.#slots);
     // The snapshot first: it records what the list settled, before the journal forgets those requests.
     this.#live = await LiveResults.start(this.#o.resultsPath, this.#carriedNames, [...this.#slots.map(snapshotRow), ...this.#orphans], (err) =>
@@ -307,9 +323,12 @@ class SendRun {
       try {
         const results = await sendAll(sending.map(jobOf), {
           ...this.#senderDeps(),
-          beforeSend: (job) => journal.intent({ email: job.target.email, action: job.action, line: job.row.line, at: this.#d.clock.now() }),
+          beforeSend: (job) => {
+            if (!this.#stillHeld()) throw new Error('the lock was taken over by another run');
+            journal.intent({ email: job.target.email, action: job.action, line: job.row.line, at: this.#d.clock.now() });
+          },
           onRowDone: (result) => {
-            if (result.status !== 'deferred' || result.attempts > 0) live.append(result);
+            if ((result.status !== 'deferred' || result.attempts > 0) && !this.#lockLost) live.append(result);
             this.#d.progress?.rowDone(result);
             this.#rows.row(result);
           },
@@ -325,6 +344,7 @@ class SendRun {
   /** The final rewrite in input order; the journal keeps only what is still unknown. */
   async #finish(journal: Journal): Promise<void> {
     journal.close();
+    if (this.#lockLost || !this.#stillHeld()) return; // the other run owns the results and the journal now
     try {
       await this.#live!.finish(this.#allRows());
     } catch (err) {

@@ -54,6 +54,8 @@ export interface LockOptions {
 
 export interface Lock {
   readonly path: string;
+  /** Whether the lock is still this run's (read from the file: a run stopped for a while may have lost it). */
+  isHeld(): boolean;
   release(): void;
 }
 
@@ -206,6 +208,13 @@ function heldLock(path: string, content: string, options: LockOptions): Lock {
   timer.unref();
   const lock: Lock = {
     path,
+    isHeld: () => {
+      try {
+        return ours();
+      } catch {
+        return true; // a passing read error is not proof of a takeover
+      }
+    },
     release: () => {
       if (released) return;
       released = true;

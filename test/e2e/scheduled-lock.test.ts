@@ -46,6 +46,29 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs: num
 
 const warnings = (stderr: string) => jsonLines(stderr).filter((l) => l.level === 40);
 
+describe('a run that lost its lock (stopped for longer than the stale age)', () => {
+  test('sends nothing more and does not rewrite the results the other run now owns', async () => {
+    let child: ChildProcess | undefined;
+    const sim = await simulator({ latencyMs: 250 });
+    const dir = tempDir();
+    const input = usersCsv(dir, 20);
+    const results = join(dir, 'users.results.csv');
+    const lock = `${results}.lock`;
+    const running = runCli(['send', input, '--concurrency', '1'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    await until('three invitations', () => (invitationRequests(sim).length >= 3 ? true : undefined), 15_000);
+    // Another run takes the lock over, as it would after this one had been stopped (Ctrl+Z) for a minute.
+    writeFileSync(lock, JSON.stringify({ pid: 1, host: 'other-host', run_id: 'the-other-run', started: new Date().toISOString() }));
+    const sentAtTakeover = invitationRequests(sim).length;
+    const run = await running;
+    expect(child!.exitCode).toBe(75);
+    expect(jsonLines(run.stderr).some((l) => String(l.msg).includes('another run took over the lock'))).toBe(true);
+    expect(invitationRequests(sim).length).toBeLessThanOrEqual(sentAtTakeover + 1); // at most the request already in flight
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ run_id: 'the-other-run' }); // left to its owner
+    // Not rewritten at the end: the live file (snapshot plus appended rows) has more records than rows.
+    expect(readResults(results).length).toBeGreaterThan(20);
+  });
+});
+
 describe('a host whose clock runs behind', () => {
   test('a lock that looks old but is still being refreshed (its holder\'s clock runs 2 minutes behind) is not taken over', async () => {
     const sim = await simulator();
