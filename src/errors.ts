@@ -3,6 +3,8 @@
  * exit codes and prints `message`, which is written for the person running the tool. The original
  * error, when there is one, is kept as `cause` for debug logs.
  */
+import type { RunReport } from './run/report.js';
+
 export type ErrorCode =
   | 'usage' // a bad flag, option or environment value
   | 'config' // a roles file, key file or base URL that cannot be used
@@ -16,6 +18,8 @@ export type ErrorCode =
 
 export class AppError extends Error {
   readonly code: ErrorCode;
+  /** What the run had done when it stopped on this error (after its list call), for the summary. */
+  outcome?: { report: RunReport; baseUrl?: string | undefined } | undefined;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

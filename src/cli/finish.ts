@@ -77,9 +77,11 @@ export function finishWithError(io: CliIo, session: Session, err: unknown, { sai
   const stoppedFor = isAppError(err) ? err.code : isSystemError(err) ? 'system' : 'internal';
   const message = isAppError(err) ? err.message : failureMessage(err);
   if (!said) sayError(io, message, { exit_code: code, stopped_for: stoppedFor });
+  const outcome = isAppError(err) ? err.outcome : undefined;
+  if (outcome?.baseUrl !== undefined) session.baseUrl = outcome.baseUrl;
   if (session.summaryTarget !== undefined) {
     try {
-      writeSummaryJson(session.summaryTarget, io.cwd, failureSummary(context(session), code, stoppedFor, message, commandsFor(io)), io);
+      writeSummaryJson(session.summaryTarget, io.cwd, failureSummary(context(session), code, stoppedFor, message, commandsFor(io), outcome?.report), io);
     } catch (writeErr) {
       sayError(io, `the summary could not be written to ${session.summaryTarget}: ${describeError(writeErr)}`);
     }

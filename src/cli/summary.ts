@@ -256,9 +256,16 @@ export function summaryJson(report: RunReport, ctx: SummaryContext, commands: Ne
   };
 }
 
-/** The summary of a run that stopped before it could work (a usage error, a held lock, a full disk). */
-export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor: string, message: string, commands: NextCommands): SummaryDocument {
+/**
+ * The summary of a run that stopped on an error: before it could work (a usage error, a held
+ * lock), or after its list call (a refused prune, a full disk), when `report` says what it did.
+ */
+export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor: string, message: string, commands: NextCommands, report?: RunReport): SummaryDocument {
   const locked = stoppedFor === 'locked';
+  const resume = locked || stoppedFor === 'system' ? commands.resume : null;
+  if (report !== undefined) {
+    return { ...summaryJson({ ...report, exitCode }, ctx, commands), stopped_for: stoppedFor, stop_detail: message, error: message, next_step: message, resume_command: resume };
+  }
   return {
     ...header(ctx, exitCode),
     stopped_for: stoppedFor,

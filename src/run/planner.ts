@@ -114,6 +114,8 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   const e = slot.earlier;
   const kept = e !== undefined && holdsOutcome(e);
   if (state === undefined) {
+    // Removed by an earlier run (--prune, revoke) and on the roster again: invited again.
+    if (e !== undefined && (e.action === 'revoke' || e.action === 'cancel')) return 'invite';
     // Refused for good: kept, unless the access asked for has changed since (it was fixed).
     if (kept && !(e.status === 'failed' && e.granted !== slot.row.granted)) return 'keep';
     return 'invite';

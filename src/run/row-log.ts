@@ -29,7 +29,8 @@ export class RowLog {
    * the summary say it for a person.
    */
   row(row: RowResult, kept = false): void {
-    const fields = { line: row.line, ...this.email(row.email), action: row.action, status: row.status, error_code: row.errorCode, error_message: this.hide(row.errorMessage, row.email), attempts: row.attempts };
+    // The invoice and credit notes too: if the results file cannot be written (a full disk), the log keeps them.
+    const fields = { line: row.line, ...this.email(row.email), action: row.action, status: row.status, invoice_id: row.invoiceId, credit_notes: row.creditNotes, error_code: row.errorCode, error_message: this.hide(row.errorMessage, row.email), attempts: row.attempts };
     if (kept || this.#d.quietRows === true) {
       this.#d.log.debug(fields, kept ? 'row kept from an earlier run' : 'row finished');
       return;

@@ -6,7 +6,7 @@
  * results file and the journal kept current all along.
  */
 import { once } from 'node:events';
-import { AppError, describeError } from '../errors.js';
+import { AppError, describeError, isAppError } from '../errors.js';
 import { deferredRow, RunControl } from '../send/control.js';
 import { Gate } from '../send/gate.js';
 import { DEFAULT_RETRY } from '../send/retry.js';
@@ -16,7 +16,7 @@ import type { Users } from '../send/users.js';
 import { DONE_STATUSES, type RowResult } from '../types.js';
 import { normalizeEmail } from '../validate/email.js';
 import { encodeCarried } from '../write/columns.js';
-import { checkReplaceable } from '../write/existing.js';
+import { checkPlanTarget, checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
 import { acquireLock, lockPath, type Lock } from '../write/lock.js';
@@ -141,7 +141,7 @@ class SendRun {
   async execute(): Promise<RunReport> {
     const written = this.#o.planOnly === true ? this.#o.outputPath! : this.#o.resultsPath;
     for (const leftover of removeLeftoverTemps(written)) this.#d.log.info({ file: leftover }, 'removed a temporary file left by a run that was killed');
-    if (this.#o.planOnly === true) await checkReplaceable(written, 'validate');
+    if (this.#o.planOnly === true) await checkPlanTarget(written, this.#o.resultsPath);
     else if (!this.#o.resume) await checkReplaceable(written, 'send', this.#o.replaceResults === true);
     const stopListening = this.#listenForSignals();
     try {
@@ -154,6 +154,11 @@ class SendRun {
       if (!(await this.#confirm())) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
       await this.#send();
       return this.#report(this.#control.stoppedFor ?? (this.#limited ? 'limit' : undefined));
+    } catch (err) {
+      // Stopped on an error after the list call (a refused prune, a full disk): the summary still
+      // says what was done (the requests made, the rows).
+      if (isAppError(err) && err.outcome === undefined && this.#users !== undefined) err.outcome = { report: this.#report(this.#control.stoppedFor), baseUrl: this.#o.baseUrl };
+      throw err;
     } finally {
       stopListening?.();
     }
@@ -426,7 +431,7 @@ class SendRun {
       input: this.#o.file,
       resultsPath: this.#o.resultsPath,
       counts,
-      actions: countActions(rows),
+      actions: countActions(this.#slots.filter((s) => !s.kept).map((s) => s.row)),
       total: rows.length,
       leftInput: this.#orphans.length,
       blankRows: this.#blankRows,
@@ -442,7 +447,8 @@ class SendRun {
       problems: Problems.of(rows),
       notices: this.#notices,
       accessChanged: this.#notes.accessChanged,
-      removals: this.#slots.filter((s) => s.row.action === 'revoke' || s.row.action === 'cancel').map((s) => ({ email: s.row.email, action: s.row.action!, status: s.row.status })),
+      // This run's: a row kept as an earlier run left it was not acted on now.
+      removals: this.#slots.filter((s) => !s.kept && (s.row.action === 'revoke' || s.row.action === 'cancel')).map((s) => ({ email: s.row.email, action: s.row.action!, status: s.row.status })),
     };
   }
 }

@@ -35,6 +35,11 @@ export interface ActionSpec {
   /** How that refusal reads in the results. */
   alreadyText?: string | undefined;
   whenUnsure: WhenUnsure;
+  /**
+   * Whether an "already so" answer is checked against the list before it is believed: a removal
+   * answered "not found" by a gateway (an HTML 404) must not read as a person who is gone.
+   */
+  settleAlready?: boolean | undefined;
   /** For `settle`: whether the list shows that the request took effect. */
   tookEffect(state: UserState | undefined): boolean;
   /** How a row confirmed from the list reads. */
@@ -110,6 +115,7 @@ export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
     alreadyCode: 'not_a_user',
     alreadyText: 'Brevo says the person is not in the account',
     whenUnsure: 'settle',
+    settleAlready: true,
     tookEffect: gone,
     confirmed: "confirmed from Brevo's users list: the person is no longer in the account",
   },
@@ -121,6 +127,7 @@ export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
     alreadyCode: 'not_a_user',
     alreadyText: 'Brevo says the person is not in the account',
     whenUnsure: 'settle',
+    settleAlready: true,
     tookEffect: gone,
     confirmed: "confirmed from Brevo's users list: the invitation is gone",
   },

@@ -71,7 +71,11 @@ export function classify(answer: Answer, already?: AlreadyTest): Outcome {
     return answer.phase === 'before-send' ? { type: 'network', code, message } : { type: 'unknown', code, message };
   }
   const { status, body } = answer;
-  if (status >= 200 && status < 300) return { type: 'done', status, ...receipts(body) };
+  if (status >= 200 && status < 300) {
+    // Brevo answers in JSON: a 2xx that is a page of text (a proxy's login page, say) proves nothing.
+    if (typeof body === 'string') return { type: 'unknown', code: 'unclear_answer', message: `HTTP ${status}, but with ${textOf(body)} instead of Brevo's answer` };
+    return { type: 'done', status, ...receipts(body) };
+  }
   if (status === 429) return { type: 'rate_limited', status };
   const fields = errorFields(body, status);
   if (status === 401) return { type: 'auth', status, ...fields };

@@ -132,6 +132,14 @@ export class BrevoClient {
     return scrub(text, [this.#options.apiKey]);
   }
 
+  /** Removes the key from every string of a decoded JSON answer. */
+  #scrubDeep(value: unknown): unknown {
+    if (typeof value === 'string') return this.#scrub(value);
+    if (Array.isArray(value)) return value.map((v) => this.#scrubDeep(v));
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.#scrub(k), this.#scrubDeep(v)]));
+    return value;
+  }
+
   async call({ method, path, body }: ApiRequest): Promise<Answer> {
     const { apiKey, timeoutMs, dispatcher } = this.#options;
     const started = performance.now();
@@ -151,7 +159,8 @@ export class BrevoClient {
       const text = this.#scrub(await res.body.text());
       let parsed: unknown = text;
       try {
-        parsed = text === '' ? undefined : JSON.parse(text);
+        // Scrubbed again once decoded: a key echoed JSON-escaped (\u0078keysib-...) shows only now.
+        parsed = text === '' ? undefined : this.#scrubDeep(JSON.parse(text));
       } catch {
         // Not JSON (a proxy's HTML error page, say): keep the text for the message.
       }

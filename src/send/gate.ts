@@ -189,7 +189,8 @@ export class Gate {
       // the server now announces a later reset (another client drained the new window).
       if (this.#lateProbes++ === 0) this.#lateFrom = this.#probeAfter;
       const step = BACKOFF_MS[Math.min(this.#consecutive429 - 1, BACKOFF_MS.length - 1)]!;
-      const header = rate?.resetSeconds !== undefined && rate.resetSeconds * 1000 > step ? rate.resetSeconds * 1000 : 0;
+      const announced = Math.max(rate?.resetSeconds ?? 0, rate?.retryAfterSeconds ?? 0) * 1000;
+      const header = announced > step ? announced : 0;
       pause = Math.max(Math.min(step, Math.max(this.#longestResetMs, MIN_BACKOFF_CAP_MS)), header);
     } else if (rate?.resetSeconds !== undefined) {
       pause = Math.max(rate.resetSeconds * 1000 + this.#marginMs, MIN_429_PAUSE_MS);

@@ -127,6 +127,8 @@ async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: Ru
     if (outcome.type === 'forbidden' && ++control.forbiddenStreak >= FORBIDDEN_STREAK_LIMIT) control.stop('permission', { detail: `HTTP 403: ${outcome.message}` });
 
     const decision = decide(outcome, p.retries, deps.policy, spec.whenUnsure, deps.random);
+    // "Already so" to a removal is believed once the list agrees (a gateway's 404 is not Brevo's).
+    if (outcome.type === 'already' && spec.settleAlready === true) return { type: 'settle', outcome };
     switch (decision.action) {
       case 'done':
         if (outcome.type === 'already' && p.answerLost) {
@@ -162,7 +164,8 @@ const unknownDeferred: Partial<RowResult> = {
   errorMessage: 'sent without a clear answer, and the run stopped before it could be checked; --resume checks it against Brevo before sending again',
 };
 
-const whatHappened = (outcome: Outcome) => (outcome.type === 'server' ? `HTTP ${outcome.status}` : outcome.type === 'unknown' ? outcome.code : 'no answer');
+const whatHappened = (outcome: Outcome) =>
+  outcome.type === 'server' || outcome.type === 'already' ? `HTTP ${outcome.status}` : outcome.type === 'unknown' ? outcome.code : 'no answer';
 
 /**
  * What the list said about a row whose answer was unclear: its result, or undefined when Brevo
@@ -191,8 +194,10 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdi
   }
   if (p.retries >= deps.policy.maxRetries) {
     // The list says the last request was not processed: a plain failure, that --resume sends again.
-    const code = outcome.type === 'server' ? outcome.code : outcome.type === 'unknown' ? outcome.code : 'network';
-    return finished(row, spec, p.attempts, now, outcome, { errorCode: code, errorMessage: `Brevo answered ${happened}, and did not process it (gave up after ${plural(p.attempts, 'attempt')}; brevo-invite --resume tries it again)` });
+    const code = outcome.type === 'server' || outcome.type === 'already' || outcome.type === 'unknown' ? outcome.code : 'network';
+    // An "already so" the list contradicts is a failure, not a skip.
+    const failedOutcome: Outcome = outcome.type === 'already' ? { ...outcome, type: 'rejected' } : outcome;
+    return finished(row, spec, p.attempts, now, failedOutcome, { errorCode: code, errorMessage: `Brevo answered ${happened}, and did not process it (gave up after ${plural(p.attempts, 'attempt')}; brevo-invite --resume tries it again)` });
   }
   p.retries++;
   p.answerLost = true;

@@ -83,10 +83,10 @@ export class Settler {
   async #settle(batch: readonly Waiter[]): Promise<void> {
     const { clock, maxWaitMs, signal, onWait } = this.#options;
     const latest = Math.max(...batch.map((w) => w.notBefore));
-    const wait = latest - clock.now();
-    if (wait > 0 && wait <= maxWaitMs && !signal.aborted) {
+    if (latest - clock.now() > 0 && latest - clock.now() <= maxWaitMs && !signal.aborted) {
       onWait?.(latest, batch.length);
-      await clock.sleep(wait, signal);
+      // A timer may fire a millisecond before the wall clock says it is due: wait until it does.
+      for (let wait = latest - clock.now(); wait > 0 && !signal.aborted; wait = latest - clock.now()) await clock.sleep(wait, signal);
       onWait?.(undefined, 0);
     }
     let users: Users | undefined;

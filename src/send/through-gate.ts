@@ -104,13 +104,19 @@ export async function fetchUsers(deps: GateDeps, control: RunControl, { firstCal
       if (status >= 200 && status < 300) {
         // A 2xx that is not a users list (a wrong base URL, a proxy page) will not improve by asking again.
         const users = parseUsers(body);
-        if (users !== undefined) return { ok: true, users };
-        const why = `HTTP ${status}, but the answer is not a list of users`;
-        return firstCall ? { ok: false, problem: 'setup', setup: 'not_a_list', detail: why } : { ok: false, problem: 'unavailable', detail: why };
+        if (users === undefined) {
+          const why = `HTTP ${status}, but the answer is not a list of users`;
+          return firstCall ? { ok: false, problem: 'setup', setup: 'not_a_list', detail: why } : { ok: false, problem: 'unavailable', detail: why };
+        }
+        // Every account lists at least its owner: an empty list is a glitch (or not Brevo), and
+        // believing it would invite everyone again. It is asked again, like a 5xx.
+        if (users.size > 0) return { ok: true, users };
+        detail = 'the users list came back empty, though every Brevo account lists at least its owner: not trusted';
+      } else {
+        detail = `HTTP ${status}: ${errorFields(body, status).message}`;
+        if (status === 404 && firstCall) return { ok: false, problem: 'setup', setup: 'not_found', detail };
+        if (status < 500) return { ok: false, problem: 'unavailable', detail };
       }
-      detail = `HTTP ${status}: ${errorFields(body, status).message}`;
-      if (status === 404 && firstCall) return { ok: false, problem: 'setup', setup: 'not_found', detail };
-      if (status < 500) return { ok: false, problem: 'unavailable', detail };
     } else {
       const setup = firstCall ? setupError(answer) : undefined;
       if (setup !== undefined) return { ok: false, problem: 'setup', setup, detail: `${answer.message} (${answer.code})` };

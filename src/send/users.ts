@@ -1,5 +1,6 @@
 /** The invited-users list: who is already in the account, in what state, and who owns it. */
 import * as z from 'zod';
+import { normalizeEmail } from '../validate/email.js';
 
 export interface UserState {
   status: 'active' | 'pending';
@@ -18,11 +19,24 @@ const userSchema = z.looseObject({
   status: z.string().nullish(),
   // The schema says string ("true"), the example says boolean: both are read.
   is_owner: z.union([z.boolean(), z.string(), z.number()]).nullish(),
+  feature_access: z.record(z.string(), z.unknown()).nullish(),
 });
 
 const ownerFlag = (value: unknown) => value === true || value === 1 || (typeof value === 'string' && /^\s*(true|1|yes)\s*$/i.test(value));
 
-/** Lower-cased email -> state; undefined when the body is not a users list (an HTML page, say). */
+/**
+ * Who is the owner, read generously: `is_owner`, or an access of "owner" on any feature (as the
+ * owner's entry shows it), so that an entry missing its flag never exposes the owner to a removal.
+ */
+function isOwner(user: z.infer<typeof userSchema>): boolean {
+  return ownerFlag(user.is_owner) || Object.values(user.feature_access ?? {}).some((v) => typeof v === 'string' && v.trim().toLowerCase() === 'owner');
+}
+
+/**
+ * Email (compared as the roster's are: trimmed of spaces and invisible characters, lower case) ->
+ * state; undefined when the body is not a users list (an HTML page, say). An email listed twice is
+ * one person: the owner if either entry says so, active if either is.
+ */
 export function parseUsers(body: unknown): Map<string, UserState> | undefined {
   const parsed = listSchema.safeParse(body);
   if (!parsed.success || Array.isArray(body)) return undefined;
@@ -30,9 +44,13 @@ export function parseUsers(body: unknown): Map<string, UserState> | undefined {
   for (const entry of ('users' in parsed.data ? parsed.data.users : undefined) ?? []) {
     const user = userSchema.safeParse(entry);
     if (!user.success) continue;
-    users.set(user.data.email.trim().toLowerCase(), {
-      status: user.data.status?.trim().toLowerCase() === 'pending' ? 'pending' : 'active',
-      isOwner: ownerFlag(user.data.is_owner),
+    const email = normalizeEmail(user.data.email);
+    if (email === '') continue;
+    const before = users.get(email);
+    const status = user.data.status?.trim().toLowerCase() === 'pending' ? 'pending' : 'active';
+    users.set(email, {
+      status: before?.status === 'active' ? 'active' : status,
+      isOwner: before?.isOwner === true || isOwner(user.data),
     });
   }
   return users;

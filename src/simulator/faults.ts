@@ -9,14 +9,21 @@
  * - `gateway_502`: the request is processed, then a gateway answers 502 with an HTML page.
  * - `late_record`: the server holds the request for --slow, and only then processes it and
  *   answers: a client that gave up meanwhile finds the request in the users list only later.
- * - `echo_key`: refused with a 400 whose message repeats the request's api-key header (not in the
- *   default set: it is a hostile server, for checking that the key never shows).
+ * Hostile ones, not in the default set (for checking what a run believes):
+ * - `echo_key`: refused with a 400 whose message repeats the request's api-key header;
+ *   `echo_key_escaped` does so JSON-escaped (`\u0078keysib-...`).
+ * - `html_404`, `html_200`: a gateway answers 404 (or a proxy 200) with an HTML page; nothing is
+ *   processed.
+ * - `done_404`: the request is processed, then the answer is a 404 "User not found".
+ * - `empty_list` (on the list call, with faultsOnList): `{"users": []}`.
  */
-export const FAULTS = ['http_500', 'http_503', 'reset_before', 'reset_after', 'slow', 'gateway_502', 'late_record', 'echo_key'] as const;
+export const FAULTS = ['http_500', 'http_503', 'reset_before', 'reset_after', 'slow', 'gateway_502', 'late_record', 'echo_key', 'echo_key_escaped', 'html_404', 'html_200', 'done_404', 'empty_list'] as const;
 export type Fault = (typeof FAULTS)[number];
 
+const HOSTILE: ReadonlySet<Fault> = new Set(['echo_key', 'echo_key_escaped', 'html_404', 'html_200', 'done_404', 'empty_list']);
+
 /** The faults injected when --faults does not say: every one that a well-behaved run gets through. */
-export const DEFAULT_FAULTS: readonly Fault[] = FAULTS.filter((f) => f !== 'echo_key');
+export const DEFAULT_FAULTS: readonly Fault[] = FAULTS.filter((f) => !HOSTILE.has(f));
 
 export function parseFaults(text: string): Fault[] | undefined {
   const names = text.split(',').map((s) => s.trim().toLowerCase().replaceAll('-', '_')).filter((s) => s !== '');

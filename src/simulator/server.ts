@@ -14,6 +14,9 @@ import { FixedWindow, type RateLimit } from './window.js';
 
 export { checkInvitation } from './account.js';
 
+/** The account's owner when `existing` names none. */
+export const DEFAULT_OWNER = 'account-owner@simulator.example';
+
 export type SimAction = 'invite' | 'update' | 'resend' | 'cancel' | 'revoke';
 
 export interface SimulatorOptions {
@@ -102,6 +105,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const pickFault = faultPicker(options.failRate ?? 0, options.faults ?? DEFAULT_FAULTS, random);
   const account = new Account({ planLacks: options.planLacks, acceptDuplicates: options.acceptDuplicates });
   for (const u of options.existing ?? []) account.add({ isOwner: false, allFeaturesAccess: false, privileges: [], ...u });
+  // Every Brevo account has an owner, and the users list always shows it.
+  if (![...account.users.values()].some((u) => u.isOwner)) account.add({ email: DEFAULT_OWNER, status: 'active', isOwner: true, allFeaturesAccess: true, privileges: [] });
   const requests: RequestRecord[] = [];
   const sockets = new Set<Socket>();
   let open = 0;
@@ -141,6 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       record.fault = fault;
       if (fault === 'http_500' || fault === 'http_503') return send(res, fault === 'http_500' ? 500 : 503, verdict.headers, { code: 'internal_error', message: 'Simulated server error' });
       if (fault === 'reset_before' || fault === 'reset_after') return void req.socket.destroy();
+      if (fault === 'empty_list') return send(res, 200, verdict.headers, { users: [] });
       const list = account.list();
       return send(res, list.status, verdict.headers, list.body);
     }
@@ -159,9 +165,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault === 'http_500' || fault === 'http_503') return send(res, fault === 'http_500' ? 500 : 503, verdict.headers, { code: 'internal_error', message: 'Simulated server error' });
     if (fault === 'reset_before') return void req.socket.destroy();
     if (fault === 'echo_key') return send(res, 400, verdict.headers, { code: 'invalid_parameter', message: `Request refused: headers were api-key=${String(key)}` });
+    if (fault === 'echo_key_escaped') {
+      res.writeHead(400, { 'content-type': 'application/json', ...verdict.headers });
+      return void res.end(`{"code":"invalid_parameter","message":"key \\u00${String(key).charCodeAt(0).toString(16)}${String(key).slice(1)} may not do this"}`);
+    }
+    if (fault === 'html_404' || fault === 'html_200') {
+      res.writeHead(fault === 'html_404' ? 404 : 200, { 'content-type': 'text/html' });
+      return void res.end(`<html><head><title>${fault === 'html_404' ? '404 Not Found' : 'Session expired'}</title></head><body></body></html>`);
+    }
     if (fault === 'late_record') await sleep(options.slowMs ?? 5000);
     const reply = apply(found.action, found.email, body, record);
     if (fault === 'reset_after') return void req.socket.destroy();
+    if (fault === 'done_404') return send(res, 404, verdict.headers, { code: 'document_not_found', message: 'User not found' });
     if (fault === 'gateway_502') {
       res.writeHead(502, { 'content-type': 'text/html' });
       return void res.end('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');

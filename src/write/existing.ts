@@ -131,3 +131,22 @@ export async function checkReplaceable(path: string, command: 'validate' | 'send
       : `${path} holds the results of an earlier send: add --resume to continue it (finished rows are kept, and nobody is invited twice), or move it away to start a new one`,
   );
 }
+
+/**
+ * Where a plan is written. A plan file holds rows an earlier send finished (kept as they were), so
+ * it reads like a send's results: it may be replaced, night after night. What it must never
+ * replace is the results file it reads, a send's results with a journal beside them, or a file
+ * that is not ours.
+ */
+export async function checkPlanTarget(planPath: string, resultsPath: string): Promise<void> {
+  if (planPath === resultsPath) {
+    throw new AppError('results', `the plan would be written over the results file it reads (${resultsPath}): give the plan another file with -o`);
+  }
+  const existing = await inspectResults(planPath);
+  if (existing === 'foreign') {
+    throw new AppError('results', `${planPath} already exists and is not a brevo-invite file, so it was left as it is: choose another plan file with -o`);
+  }
+  if (await journalHasRequests(planPath)) {
+    throw new AppError('results', `${planPath} is the results file of a send (its journal lists requests): give the plan another file with -o`);
+  }
+}

@@ -90,6 +90,9 @@ function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: st
   }
   const idle = now - mtimeMs;
   if (idle > staleMs) return { why: `not refreshed for ${Math.round(idle / 1000)} s (written by pid ${holder.pid ?? '?'} on ${holder.host ?? '?'})`, byAge: true };
+  // Refreshed "in the future": written by a host whose clock runs ahead. Its age says nothing, so
+  // it is watched like an old one: a live holder refreshes it meanwhile, a gone one does not.
+  if (idle < -staleMs) return { why: `dated ${Math.round(-idle / 1000)} s ahead of this host's clock and not refreshed (written by pid ${holder.pid ?? '?'} on ${holder.host ?? '?'})`, byAge: true };
   return undefined;
 }
 

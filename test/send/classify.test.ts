@@ -70,4 +70,8 @@ describe('"already so", per action', () => {
   test('an update has no "already": a 400 is a refusal', () => {
     expect(classify(response(400, { code: 'invalid_parameter', message: 'User already exists' }), ACTIONS.update.already).type).toBe('rejected');
   });
+
+  test('a 2xx that is a page of text (a proxy\'s login page) is not done: its outcome is unknown', () => {
+    expect(classifyInvite(response(200, '<html><head><title>Session expired</title></head></html>'))).toMatchObject({ type: 'unknown', code: 'unclear_answer', message: expect.stringContaining('Session expired') });
+  });
 });

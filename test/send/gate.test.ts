@@ -171,6 +171,19 @@ describe('gate', () => {
     await expect(cron.acquire()).rejects.toBeInstanceOf(WindowTooFar); // no request at all
   });
 
+  test('a Retry-After is honoured on every 429, not only the first (the late-reset backoff never undercuts it)', async () => {
+    const { clock, gate, t0 } = setup();
+    const starts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await clock.run(gate.acquire());
+      starts.push(clock.now() - t0);
+      gate.release({ retryAfterSeconds: 10 }, 429);
+    }
+    await clock.run(gate.acquire());
+    starts.push(clock.now() - t0);
+    expect(starts).toEqual([0, 10_000, 20_000, 30_000]);
+  });
+
   test('a 429 with reset 0 still pauses a second', async () => {
     const { clock, gate, t0 } = setup();
     await gate.acquire();

@@ -13,7 +13,8 @@ const ok = (body: unknown = { status: 'OK', invoice_id: 'INV-1' }, status = 200)
   rate: { limit: 100, remaining: 50, resetSeconds: 3600 },
   body,
 });
-const usersList = (emails: string[]): Answer => ok({ users: emails.map((email) => ({ email, status: 'pending' })) });
+// Every account lists its owner (an empty list is not trusted).
+const usersList = (emails: string[]): Answer => ok({ users: [{ email: 'owner@example.com', status: 'active', is_owner: true }, ...emails.map((email) => ({ email, status: 'pending' }))] });
 
 function job(i: number): SendJob {
   const invitation: Invitation = { email: `p${i}@example.com`, allFeaturesAccess: true, privileges: [] };

@@ -33,4 +33,20 @@ describe('the invited-users list', () => {
   test.each([['<html>login</html>'], [[]], [{ error: 'not found' }], [{ users: 'a@x.co' }], [null]])('%j is not a users list', (body) => {
     expect(parseUsers(body)).toBeUndefined();
   });
+
+  test('the owner is known even without its flag (its access reads "owner"), and an email listed twice is one person', () => {
+    const users = parseUsers({
+      users: [
+        { email: 'boss@x.co', status: 'active', feature_access: { marketing: 'owner', crm: 'owner' } },
+        { email: 'twice@x.co', status: 'pending', is_owner: true },
+        { email: 'TWICE@x.co', status: 'active', is_owner: false },
+      ],
+    });
+    expect(users?.get('boss@x.co')).toEqual({ status: 'active', isOwner: true });
+    expect(users?.get('twice@x.co')).toEqual({ status: 'active', isOwner: true });
+  });
+
+  test('emails are compared as the roster\'s are: invisible characters at the ends dropped', () => {
+    expect([...(parseUsers({ users: [{ email: ' keep@x.co\u200b', status: 'active' }, { email: '\u2060Keep2@X.co', status: 'active' }] }) ?? []).keys()]).toEqual(['keep@x.co', 'keep2@x.co']);
+  });
 });

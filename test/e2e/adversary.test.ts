@@ -1,0 +1,129 @@
+/**
+ * What an adversarial Brevo stand-in broke, each reproduced here against the simulator's hostile
+ * faults: a removal answered by a gateway's 404, a 200 that is a proxy's page, an empty users list,
+ * a list email with an invisible character, a JSON-escaped echo of the key, a person pruned and
+ * back on the roster, a second plan, the summary of a refused prune.
+ */
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectNoStackTrace, lastError, runCli, said } from '../helpers/cli.js';
+import { cleanTempDirs, readResults, tempDir } from '../helpers/files.js';
+import { closeSimulators, invitationRequests, invitedTwice, KEY, requestsOf, sendEnv, simulator } from '../helpers/sim.js';
+
+afterEach(closeSimulators);
+afterAll(cleanTempDirs);
+
+function roster(dir: string, emails: string[], name = 'roster.csv'): string {
+  const path = join(dir, name);
+  writeFileSync(path, ['email,privileges', ...emails.map((e) => `${e},contacts:view`)].join('\n') + '\n');
+  return path;
+}
+
+describe('removals', () => {
+  test('a gateway\'s HTML 404 to a revoke is not "not in the account": the list says the person is there, and the row fails', async () => {
+    const sim = await simulator({ existing: [{ email: 'leaver@x.co', status: 'active' }], faultPlan: () => 'html_404' });
+    const dir = tempDir();
+    const run = await runCli(['revoke', roster(dir, ['leaver@x.co']), '--max-retries', '1', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expectNoStackTrace(run.stderr);
+    expect(run.code).toBe(1);
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'failed', action: 'revoke', error_code: 'http_404' });
+    expect(sim.users.has('leaver@x.co')).toBe(true);
+  });
+
+  test('a revoke Brevo processed but answered 404 "User not found" is revoked, confirmed by the list', async () => {
+    const sim = await simulator({ existing: [{ email: 'leaver@x.co', status: 'active' }], faultPlan: () => 'done_404' });
+    const dir = tempDir();
+    const run = await runCli(['revoke', roster(dir, ['leaver@x.co']), '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'revoked', action: 'revoke' });
+    expect(requestsOf(sim, 'revoke')).toHaveLength(1);
+  });
+
+  test('someone pruned by an earlier run and back on the roster is invited again; this run removes nobody', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = roster(dir, ['stays@x.co', 'back@x.co']);
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
+    writeFileSync(input, 'email,privileges\nstays@x.co,contacts:view\n');
+    expect((await runCli(['send', input, '--resume', '--prune'], { env: sendEnv(sim) })).code).toBe(0);
+    expect(sim.users.has('back@x.co')).toBe(false);
+    roster(dir, ['stays@x.co', 'back@x.co']);
+    const summary = join(dir, 's.json');
+    const again = await runCli(['send', input, '--resume', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    expect(sim.users.has('back@x.co')).toBe(true);
+    expect(readResults(join(dir, 'roster.results.csv')).find((r) => r.email === 'back@x.co')).toMatchObject({ status: 'invited', line: '3' });
+    expect(JSON.parse(readFileSync(summary, 'utf8')).removals).toEqual([]);
+    expect(said(again)).not.toContain('Removals');
+  });
+
+  test('an email in the list with an invisible character is the roster\'s: --prune does not remove that person', async () => {
+    const sim = await simulator({ existing: [{ email: 'keep@x.co\u200b', status: 'active' }, { email: 'gone@x.co', status: 'active' }] });
+    const dir = tempDir();
+    const run = await runCli(['send', roster(dir, ['keep@x.co']), '--prune'], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(sim.removals.map((r) => r.email)).toEqual(['gone@x.co']);
+    expect(invitationRequests(sim)).toHaveLength(0);
+  });
+});
+
+describe('answers that lie', () => {
+  test('an empty users list (every account lists its owner) is not believed: nobody is invited again', async () => {
+    const sim = await simulator({ existing: [{ email: 'ann@x.co', status: 'active' }], acceptDuplicates: true, failRate: 1, faults: ['empty_list'], faultsOnList: true, faultPlan: () => undefined });
+    const dir = tempDir();
+    const run = await runCli(['send', roster(dir, ['ann@x.co', 'new@x.co']), '--max-retries', '1'], { env: sendEnv(sim) });
+    expect(run.code).toBe(75);
+    expect(said(run)).toContain('came back empty');
+    expect(invitationRequests(sim)).toHaveLength(0);
+    expect(invitedTwice(sim)).toEqual([]);
+  });
+
+  test('a 200 that is a proxy\'s HTML page is not an invitation: the list is asked, and the row is sent again', async () => {
+    const sim = await simulator({ acceptDuplicates: true, faultPlan: (n) => (n === 1 ? 'html_200' : undefined) });
+    const dir = tempDir();
+    const run = await runCli(['send', roster(dir, ['ann@x.co']), '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    const row = readResults(join(dir, 'roster.results.csv'))[0];
+    expect(row).toMatchObject({ status: 'invited', attempts: '2' });
+    expect(row?.invoice_id).toMatch(/^INV-/); // from the real answer of the second request
+    expect(sim.invitations().get('ann@x.co')).toBe(1);
+  });
+
+  test('the key echoed JSON-escaped (\\u0078keysib-...) is scrubbed once decoded: not in the results or the summary', async () => {
+    const sim = await simulator({ faultPlan: () => 'echo_key_escaped' });
+    const dir = tempDir();
+    const summary = join(dir, 's.json');
+    const run = await runCli(['send', roster(dir, ['ann@x.co']), '--summary-json', summary], { env: sendEnv(sim) });
+    expect(run.code).toBe(1);
+    expect(readResults(join(dir, 'roster.results.csv'))[0]?.error_message).toBe('key [redacted] may not do this');
+    for (const text of [run.stdout, run.stderr, readFileSync(join(dir, 'roster.results.csv'), 'utf8'), readFileSync(summary, 'utf8')]) expect(text).not.toContain(KEY);
+  });
+});
+
+describe('plans and summaries', () => {
+  test('plan --resume can be run night after night (a plan file is replaced, though it shows rows a send finished)', async () => {
+    const sim = await simulator({ planLacks: ['phone'] });
+    const dir = tempDir();
+    const input = join(dir, 'roster.csv');
+    writeFileSync(input, 'email,privileges\nok@x.co,contacts:view\nrefused@x.co,phone:all\n');
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(1);
+    for (let night = 0; night < 2; night++) expect((await runCli(['plan', input, '--resume'], { env: sendEnv(sim) })).code).toBe(1);
+    expect(readResults(join(dir, 'roster.plan.csv')).map((r) => [r.email, r.status, r.error_code])).toEqual([
+      ['ok@x.co', 'skipped', 'done_before'],
+      ['refused@x.co', 'failed', 'invalid_parameter'],
+    ]);
+    const onResults = await runCli(['plan', input, '--resume', '-o', join(dir, 'roster.results.csv')], { env: sendEnv(sim) });
+    expect(onResults.code).toBe(2);
+    expect(lastError(onResults)).toContain('would be written over the results file it reads');
+  });
+
+  test('the summary of a refused prune says what the run did: its list call, the base URL, the rows', async () => {
+    const sim = await simulator({ existing: ['a', 'b', 'c'].map((n) => ({ email: `${n}@x.co`, status: 'active' as const })) });
+    const dir = tempDir();
+    const summary = join(dir, 's.json');
+    const run = await runCli(['send', roster(dir, ['keep@x.co']), '--prune', '--max-prune', '1', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(run.code).toBe(2);
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ exit_code: 2, stopped_for: 'refused', requests: 1, base_url: sim.url, rows: 1 });
+  });
+});
