@@ -68,6 +68,7 @@ function whoLines(plan: SendPlan): string[] {
     lines.push(`Access set for: ${[...byReason].map(([reason, emails]) => `${names(emails)} (${reason})`).join('; ')}.`);
   }
   if (plan.removals.length > 0) lines.push(`Access is removed at once for: ${names(plan.removals)}.`);
+  if (plan.recentResends > 0) lines.push(`${plan.recentResends} of the invitations to send again were sent by this tool less than a day ago.`);
   return lines;
 }
 

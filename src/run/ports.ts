@@ -28,6 +28,8 @@ export interface SendPlan {
   removals: string[];
   /** The people whose access will be set (update), with why. */
   updates: Array<{ email: string; reason: string }>;
+  /** Of the pending invitations to send again, how many this tool sent less than a day ago. */
+  recentResends: number;
   /** Rows with nothing to send, per reason (`error_code`: already_active, owner, ...). */
   skippedBy: Record<string, number>;
   /** The account the requests go to (the question names it). */

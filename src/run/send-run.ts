@@ -414,6 +414,7 @@ class SendRun {
       accessChanged: this.#notes.accessChanged,
       removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
       updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
+      recentResends: planned.filter((s) => s.action === 'resend' && s.earlier?.status === 'invited' && s.earlier.finishedAt !== undefined && this.#d.clock.now() - Date.parse(s.earlier.finishedAt) < 86_400_000).length,
       skippedBy: rows.filter((r) => r.status === 'skipped').reduce<Record<string, number>>((by, r) => ({ ...by, [r.errorCode ?? 'skipped']: (by[r.errorCode ?? 'skipped'] ?? 0) + 1 }), {}),
       account: this.#users === undefined ? undefined : { baseUrl: this.#o.baseUrl, owner: [...this.#users].find(([, u]) => u.isOwner)?.[0], users: this.#users.size },
       problems: Problems.of(rows),

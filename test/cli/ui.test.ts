@@ -35,6 +35,7 @@ const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
   accessChanged: 0,
   removals: [],
   updates: [],
+  recentResends: 0,
   skippedBy: { already_active: 7 },
   problems: new Problems(),
   budget: { limit: 100, remaining: 99, resetAt: NOW + HOUR - 60_000 },
