@@ -38,7 +38,7 @@ const names = (emails: readonly string[], max = 10) => `${emails.slice(0, max).j
 
 function header(plan: SendPlan): string {
   const a = plan.account;
-  const where = a === undefined ? 'the Brevo account' : `the Brevo account at ${a.baseUrl}${a.owner === undefined ? '' : ` (owner ${a.owner}, ${a.users} users)`}`;
+  const where = a === undefined ? 'the Brevo account' : `the Brevo account at ${a.baseUrl}${a.owner === undefined ? '' : ` (owner ${a.owner}, ${a.users} ${a.users === 1 ? 'user' : 'users'})`}`;
   return removing(plan) ? `About to remove ${people(plan.toSend)} from ${where}:` : `About to send ${plan.toSend} request${plan.toSend === 1 ? '' : 's'} to ${where}:`;
 }
 
