@@ -44,11 +44,15 @@ export interface PlanNotes {
  * done (returns true). When Brevo may still record it (it started less than the grace period
  * before the list was taken), the row waits for a later list call before anything is sent.
  */
-export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: number, settleAfterMs: number): boolean {
+export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: number, settleAfterMs: number, wanted: readonly ActionName[]): boolean {
   const flight = slot.inFlight;
   if (flight === undefined) return false;
   const spec = ACTIONS[flight.action];
   if (spec.whenUnsure !== 'settle') return false; // safe to repeat: planned as usual
+  // A request the row no longer wants (a removal sent while the person was off the roster, who is
+  // back on it): never sent again; the list says where the person stands, and the row is planned
+  // from that (a removal that landed after all is followed by an invitation, next run at the latest).
+  if (!wanted.includes(flight.action)) return false;
   const state = users?.get(slot.email!);
   if (users !== undefined && spec.tookEffect(state)) {
     const attempts = Math.max(1, slot.earlier?.attempts ?? 0);
@@ -92,7 +96,7 @@ export function planSend(slots: readonly Slot[], users: Users | undefined, optio
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;
-    if (settleInFlight(slot, users, listedAt, settleAfterMs)) continue;
+    if (settleInFlight(slot, users, listedAt, settleAfterMs, ['invite'])) continue;
     const state = options.listed ? users?.get(slot.email) : undefined;
     const action = chooseSend(slot, state, options, notes);
     if (action === 'keep') [slot.row, slot.kept] = [keepEarlier(slot.row, slot.earlier!), true];
@@ -143,7 +147,7 @@ export function planRevoke(slots: readonly Slot[], users: Users, listedAt: numbe
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;
-    if (settleInFlight(slot, users, listedAt, settleAfterMs)) continue;
+    if (settleInFlight(slot, users, listedAt, settleAfterMs, ['revoke', 'cancel'])) continue;
     const state = users.get(slot.email);
     const e = slot.earlier;
     if (state === undefined) {

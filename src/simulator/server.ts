@@ -164,6 +164,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     record.fault = fault;
     if (fault === 'http_500' || fault === 'http_503') return send(res, fault === 'http_500' ? 500 : 503, verdict.headers, { code: 'internal_error', message: 'Simulated server error' });
     if (fault === 'reset_before') return void req.socket.destroy();
+    if (fault === 'hang') return void (await new Promise((resolve) => req.socket.once('close', resolve)));
     if (fault === 'echo_key') return send(res, 400, verdict.headers, { code: 'invalid_parameter', message: `Request refused: headers were api-key=${String(key)}` });
     if (fault === 'echo_key_escaped') {
       res.writeHead(400, { 'content-type': 'application/json', ...verdict.headers });

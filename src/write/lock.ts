@@ -10,14 +10,16 @@
  *   gone, a PID since reused by an unrelated process), and it is not refreshed either while this
  *   run watches it for a little longer than a heartbeat (a host whose clock runs ahead sees every
  *   lock as old: watching, with its own clock, tells a live holder from a gone one);
- * - or it names this host and a PID that is not running, or this very process's PID (a container
- *   restarted: the tool runs as PID 1 again), which is known at once.
+ * - or it names this host (this boot, this PID namespace) and a PID that is not running, or this
+ *   very process's PID, which is known at once. Written elsewhere (another container with the same
+ *   hostname, a restarted container where the tool is PID 1 again), its PID proves nothing: it is
+ *   watched like an old lock.
  * Taking over goes through a second file created exclusively (`<lock>.takeover`), so that two
  * runs that both find the same stale lock cannot both take it. The heartbeat also checks that the
  * lock is still this run's: if another run took it (this one was stopped for longer than STALE_MS),
  * `onLost` is called and the run stops.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AppError } from '../errors.js';
 import { isRunning } from './process-alive.js';
@@ -32,8 +34,23 @@ const TAKEOVER_STALE_MS = 10_000;
 export interface LockHolder {
   pid?: number;
   host?: string;
+  /** Which running system and PID namespace the pid belongs to: a pid is only judged there. */
+  system?: string;
   run_id?: string;
   started?: string;
+}
+
+/**
+ * This machine's boot and this process's PID namespace. Two containers can share a hostname (host
+ * networking) and not each other's pids, and two machines can share a hostname: a pid that "is not
+ * running" proves nothing unless it was written by this very boot and namespace.
+ */
+function systemId(): string | undefined {
+  try {
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LockOptions {
@@ -41,6 +58,7 @@ export interface LockOptions {
   now?: () => number;
   host?: string;
   pid?: number;
+  system?: string;
   staleMs?: number;
   heartbeatMs?: number;
   /** Told when a stale lock is taken over, with why it was stale. */
@@ -82,9 +100,9 @@ function readLock(path: string): { raw: string; holder: LockHolder; mtimeMs: num
  * its last refresh alone, which another host's clock can mislead: it is then watched before it is
  * taken over.
  */
-function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: string; pid: number }, now: number, staleMs: number): { why: string; byAge: boolean } | undefined {
+function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: string; pid: number; system: string | undefined }, now: number, staleMs: number): { why: string; byAge: boolean } | undefined {
   const { holder, mtimeMs } = lock;
-  if (holder.host === me.host && typeof holder.pid === 'number') {
+  if (holder.host === me.host && me.system !== undefined && holder.system === me.system && typeof holder.pid === 'number') {
     if (holder.pid === me.pid) return { why: `it names this process's own pid ${holder.pid} on ${me.host}, so it was left by an earlier run (a restarted container)`, byAge: false };
     if (!isRunning(holder.pid)) return { why: `pid ${holder.pid} on ${me.host} is not running`, byAge: false };
   }
@@ -168,8 +186,8 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
 export async function acquireLock(resultsPath: string, options: LockOptions): Promise<Lock> {
   const path = lockPath(resultsPath);
   const now = options.now ?? Date.now;
-  const me = { host: options.host ?? hostname(), pid: options.pid ?? process.pid };
-  const content = JSON.stringify({ pid: me.pid, host: me.host, run_id: options.runId, started: new Date(now()).toISOString() });
+  const me = { host: options.host ?? hostname(), pid: options.pid ?? process.pid, system: options.system ?? systemId() };
+  const content = JSON.stringify({ pid: me.pid, host: me.host, system: me.system, run_id: options.runId, started: new Date(now()).toISOString() });
   const staleMs = options.staleMs ?? STALE_MS;
   const watchMs = options.watchMs ?? (options.heartbeatMs ?? HEARTBEAT_MS) + 1500;
   for (let attempt = 0; attempt < 3; attempt++) {

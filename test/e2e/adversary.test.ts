@@ -5,7 +5,8 @@
  * back on the roster, a second plan, the summary of a refused prune.
  */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoStackTrace, lastError, runCli, said } from '../helpers/cli.js';
 import { cleanTempDirs, readResults, tempDir } from '../helpers/files.js';
@@ -56,6 +57,24 @@ describe('removals', () => {
     expect(readResults(join(dir, 'roster.results.csv')).find((r) => r.email === 'back@x.co')).toMatchObject({ status: 'invited', line: '3' });
     expect(JSON.parse(readFileSync(summary, 'utf8')).removals).toEqual([]);
     expect(said(again)).not.toContain('Removals');
+  });
+
+  test('a removal left in flight by a killed --prune run is not sent again once the person is back on the roster', async () => {
+    let child: ChildProcess | undefined;
+    const sim = await simulator({ existing: [{ email: 'keep@x.co', status: 'active' }, { email: 'xavier@x.co', status: 'active' }], faultPlan: (_n, _email, action) => (action === 'revoke' ? 'hang' : undefined) });
+    const dir = tempDir();
+    const input = roster(dir, ['keep@x.co']);
+    const journal = join(dir, 'roster.results.csv.journal');
+    const first = runCli(['send', input, '--prune', '--timeout', '5s'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    for (let i = 0; i < 200 && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('xavier')); i++) await new Promise((r) => setTimeout(r, 20));
+    child?.kill('SIGKILL');
+    expect((await first).signal).toBe('SIGKILL');
+    roster(dir, ['keep@x.co', 'xavier@x.co']); // the removal was a mistake: xavier is back
+    const again = await runCli(['send', input, '--resume', '--prune', '--timeout', '5s', '--settle-grace', '10s'], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    expect(requestsOf(sim, 'revoke')).toHaveLength(1); // only the one the killed run sent
+    expect(sim.users.has('xavier@x.co')).toBe(true);
+    expect(readResults(join(dir, 'roster.results.csv')).find((r) => r.email === 'xavier@x.co')).toMatchObject({ line: '3', status: 'skipped', error_code: 'already_active' });
   });
 
   test('an email in the list with an invisible character is the roster\'s: --prune does not remove that person', async () => {

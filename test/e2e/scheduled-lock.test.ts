@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expectNoStackTrace, jsonLines, runCli } from '../helpers/cli.js';
@@ -21,12 +21,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LONG_AGO = () => new Date(Date.now() - 5 * 60_000);
 
 /** Writes a lock as another run would have left it; `ago` sets its modification time. */
-function leaveLock(results: string, holder: { pid: number; host: string }, ago?: Date): string {
+function leaveLock(results: string, holder: { pid: number; host: string; system?: string }, ago?: Date): string {
   const path = `${results}.lock`;
   writeFileSync(path, JSON.stringify({ ...holder, run_id: 'earlier-run', started: new Date(Date.now() - 3_600_000).toISOString() }), { mode: 0o600 });
   if (ago !== undefined) utimesSync(path, ago, ago);
   return path;
 }
+
+/** This machine's boot and PID namespace, as the tool writes them in its lock. */
+const thisSystem = () => `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
 
 /** A PID that is certainly not running any more: a child that has exited. */
 function deadPid(): number {
@@ -117,17 +120,29 @@ describe('a lock nobody holds any more is taken over, with a warning that says w
     expect(existsSync(lock)).toBe(false); // released at the end
   });
 
-  test('naming this host and a PID that is not running: taken over at once, however fresh', async () => {
+  test('naming this host (this boot and PID namespace) and a PID that is not running: taken over at once, however fresh', async () => {
     const sim = await simulator();
     const dir = tempDir();
     const input = usersCsv(dir, 2);
     const results = join(dir, 'users.results.csv');
     const pid = deadPid();
-    leaveLock(results, { pid, host: hostname() });
+    leaveLock(results, { pid, host: hostname(), system: thisSystem() });
     const run = await runCli(['send', input], { env: sendEnv(sim) });
     expect(run.code).toBe(0);
     expect(warnings(run.stderr).map((l) => l.msg)).toContainEqual(`took over a stale lock: pid ${pid} on ${hostname()} is not running`);
     expect(invitationRequests(sim)).toHaveLength(2);
+  });
+
+  test('the same hostname but another PID namespace (a second container with host networking): a pid that looks dead proves nothing', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = usersCsv(dir, 2);
+    const results = join(dir, 'users.results.csv');
+    leaveLock(results, { pid: deadPid(), host: hostname(), system: `${thisSystem()}-another-namespace` });
+    const run = await runCli(['send', input], { env: sendEnv(sim) });
+    expect(run.code).toBe(75);
+    expect(jsonLines(run.stderr).at(-1)).toMatchObject({ stopped_for: 'locked' });
+    expect(sim.requests).toHaveLength(0);
   });
 
   test('validate takes a stale lock over too', async () => {
