@@ -14,10 +14,13 @@ import type { ActionName, RowResult } from '../types.js';
 import { holdsOutcome, keepEarlier, type Slot } from './slots.js';
 
 export interface SendPlanOptions {
-  /** The list was asked (not --no-skip-existing): people in the account are known. */
+  /** The list was asked: people in the account are known. */
   listed: boolean;
   update: boolean;
   resendPending: boolean;
+  /** When the list was taken, and how long after a request Brevo may take to show it. */
+  listedAt: number;
+  settleAfterMs: number;
 }
 
 /** Why a row needs no request, as its `error_code` and message. */
@@ -58,6 +61,8 @@ export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: n
     const attempts = Math.max(1, slot.earlier?.attempts ?? 0);
     slot.row = {
       ...slot.row,
+      // What that request granted is what the earlier run's row said (the sheet may have changed since).
+      granted: slot.earlier?.granted ?? '',
       action: flight.action,
       status: spec.done,
       attempts,
@@ -96,7 +101,14 @@ export function planSend(slots: readonly Slot[], users: Users | undefined, optio
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;
-    if (settleInFlight(slot, users, listedAt, settleAfterMs, ['invite'])) continue;
+    const sheet = slot.row.granted;
+    if (settleInFlight(slot, users, listedAt, settleAfterMs, ['invite'])) {
+      // Confirmed from the list, with the access that request sent: the sheet's, now, may differ.
+      if (options.update && slot.action === undefined && slot.row.granted !== sheet && !users?.get(slot.email)?.isOwner) {
+        [slot.action, slot.reason, slot.row] = ['update', 'changed in the sheet', { ...slot.row, granted: sheet }];
+      }
+      continue;
+    }
     const state = options.listed ? users?.get(slot.email) : undefined;
     const action = chooseSend(slot, state, options, notes);
     if (action === 'keep') [slot.row, slot.kept] = [keepEarlier(slot.row, slot.earlier!), true];
@@ -118,10 +130,12 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   const e = slot.earlier;
   const kept = e !== undefined && holdsOutcome(e);
   if (state === undefined) {
-    // Removed by an earlier run (--prune, revoke) and on the roster again: invited again.
-    if (e !== undefined && (e.action === 'revoke' || e.action === 'cancel')) return 'invite';
     // Refused for good: kept, unless the access asked for has changed since (it was fixed).
-    if (kept && !(e.status === 'failed' && e.granted !== slot.row.granted)) return 'keep';
+    if (kept && e.status === 'failed') return e.granted !== slot.row.granted ? 'invite' : 'keep';
+    // Done a moment ago: Brevo may not list it yet (it records some seconds late): kept for now.
+    if (kept && e.action !== 'revoke' && e.action !== 'cancel' && e.finishedAt !== undefined && Date.parse(e.finishedAt) + options.settleAfterMs > options.listedAt) return 'keep';
+    // Not in the account, and on the roster: invited (again, if it was removed since, by hand or
+    // by a revoke: the roster drives the account).
     return 'invite';
   }
   if (state.isOwner) return { skip: 'owner' };

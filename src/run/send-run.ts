@@ -145,11 +145,15 @@ class SendRun {
     else if (!this.#o.resume) await checkReplaceable(written, 'send', this.#o.replaceResults === true);
     const stopListening = this.#listenForSignals();
     try {
+      // The lock is refreshed after each long step too, not only by its timer.
       await this.#readInput();
+      this.#lock.refresh();
       await this.#foldEarlierRun();
+      this.#lock.refresh();
       const list = await this.#listUsers();
       if (list !== undefined && !list.ok) return await this.#stopBeforeSending(list);
       this.#planActions(list?.users);
+      this.#lock.refresh();
       if (this.#o.planOnly === true) return await this.#writePlan();
       if (!(await this.#confirm())) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
       await this.#send();
@@ -246,7 +250,13 @@ class SendRun {
     this.#users = users;
     const listedAt = this.#d.clock.now();
     if (this.#o.command === 'revoke') planRevoke(this.#slots, users ?? new Map(), listedAt, this.#o.settleAfterMs);
-    else this.#notes = planSend(this.#slots, users, { listed: users !== undefined && this.#o.skipExisting, update: this.#o.update, resendPending: this.#o.resendPending }, listedAt, this.#o.settleAfterMs);
+    else {
+      // With --update, --resend-pending or --prune the list is used even with --no-skip-existing:
+      // the owner and the people already in the account must be known to them.
+      const listed = users !== undefined && (this.#o.skipExisting || this.#o.update || this.#o.resendPending || this.#o.prune === true);
+      const options = { listed, update: this.#o.update, resendPending: this.#o.resendPending, listedAt, settleAfterMs: this.#o.settleAfterMs };
+      this.#notes = planSend(this.#slots, users, options, listedAt, this.#o.settleAfterMs);
+    }
     if (this.#o.prune === true && users !== undefined) this.#planPrune(users, listedAt);
     if (users !== undefined) this.#confirmOrphans(users, listedAt);
     this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;

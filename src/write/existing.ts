@@ -16,6 +16,7 @@
 import { open, stat } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { V1_COLUMNS } from './columns.js';
+import { journalPath, readJournal } from './journal.js';
 
 export type ExistingResults = 'none' | 'dry-run' | 'send' | 'foreign';
 
@@ -94,21 +95,23 @@ export async function inspectResults(path: string): Promise<ExistingResults> {
 }
 
 /**
- * Refuses, with the way out, to replace what the person would lose. `dry-run` results may be
- * replaced (validating again is the normal loop); a send's only by `--resume` (which keeps them).
- */
-/**
  * A journal with lines beside the results: requests were sent whose outcome the results file may
  * not show yet (a run killed while they were in flight writes them only there).
  */
 async function journalHasRequests(path: string): Promise<boolean> {
   try {
-    return (await stat(`${path}.journal`)).size > 0;
+    if ((await stat(`${path}.journal`)).size === 0) return false;
   } catch {
     return false;
   }
+  // Whole lines only: a line cut short by a crash announced a request that had not started.
+  return readJournal(journalPath(path)).size > 0;
 }
 
+/**
+ * Refuses, with the way out, to replace what the person would lose. `dry-run` results may be
+ * replaced (validating again is the normal loop); a send's only by `--resume` (which keeps them).
+ */
 export async function checkReplaceable(path: string, command: 'validate' | 'send', replaceSendResults = false): Promise<void> {
   const existing = await inspectResults(path);
   if (existing !== 'foreign' && !replaceSendResults && (await journalHasRequests(path))) {

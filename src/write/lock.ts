@@ -74,6 +74,8 @@ export interface Lock {
   readonly path: string;
   /** Whether the lock is still this run's (read from the file: a run stopped for a while may have lost it). */
   isHeld(): boolean;
+  /** Refreshes it now, between the heartbeats (after a long step). */
+  refresh(): void;
   release(): void;
 }
 
@@ -189,7 +191,8 @@ export async function acquireLock(resultsPath: string, options: LockOptions): Pr
   const me = { host: options.host ?? hostname(), pid: options.pid ?? process.pid, system: options.system ?? systemId() };
   const content = JSON.stringify({ pid: me.pid, host: me.host, system: me.system, run_id: options.runId, started: new Date(now()).toISOString() });
   const staleMs = options.staleMs ?? STALE_MS;
-  const watchMs = options.watchMs ?? (options.heartbeatMs ?? HEARTBEAT_MS) + 1500;
+  // Two heartbeats and a margin: a holder whose event loop is busy a few seconds still shows a refresh.
+  const watchMs = options.watchMs ?? 2 * (options.heartbeatMs ?? HEARTBEAT_MS) + 2000;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createExclusive(path, content)) return heldLock(path, content, options);
     const seen = readLock(path);
@@ -213,7 +216,7 @@ export function releaseHeldLocks(): void {
 function heldLock(path: string, content: string, options: LockOptions): Lock {
   let released = false;
   const ours = () => readLock(path)?.raw === content;
-  const timer = setInterval(() => {
+  const beat = () => {
     try {
       if (!ours()) {
         clearInterval(timer);
@@ -225,10 +228,14 @@ function heldLock(path: string, content: string, options: LockOptions): Lock {
     } catch {
       // A passing error (the disk, the network share): the next beat tries again.
     }
-  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  };
+  const timer = setInterval(beat, options.heartbeatMs ?? HEARTBEAT_MS);
   timer.unref();
   const lock: Lock = {
     path,
+    refresh: () => {
+      if (!released) beat();
+    },
     isHeld: () => {
       try {
         return ours();

@@ -146,3 +146,62 @@ describe('plans and summaries', () => {
     expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ exit_code: 2, stopped_for: 'refused', requests: 1, base_url: sim.url, rows: 1 });
   });
 });
+
+describe('an account changed by hand, and Brevo recording late', () => {
+  test('someone whose invitation was cancelled by hand since is invited again by the next --resume, but not a moment after it was sent', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = roster(dir, ['ann@x.co', 'bob@x.co']);
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
+    sim.users.delete('ann@x.co'); // cancelled in Brevo's interface (or Brevo has not listed it yet)
+    // Within the grace period the list's "not there" may only mean Brevo has not recorded it yet: kept.
+    const soon = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '30s'], { env: sendEnv(sim) });
+    expect(soon.code).toBe(0);
+    expect(invitationRequests(sim)).toHaveLength(2);
+    // Past it, the roster drives the account: ann is invited again, bob (listed) is left alone.
+    await new Promise((r) => setTimeout(r, 600));
+    const later = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(later.code).toBe(0);
+    expect(invitationRequests(sim).map((r) => r.email)).toEqual(['ann@x.co', 'bob@x.co', 'ann@x.co']);
+    expect(sim.users.has('ann@x.co')).toBe(true);
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status])).toEqual([
+      ['ann@x.co', 'invited'],
+      ['bob@x.co', 'invited'], // kept from the first run
+    ]);
+  });
+
+  test('an invitation left in flight, whose access the sheet has changed since, is confirmed with the access it sent and then updated with --update', async () => {
+    let child: ChildProcess | undefined;
+    const sim = await simulator({ slowMs: 400, faultPlan: (_n, _email, action) => (action === 'invite' ? 'late_record' : undefined) });
+    const dir = tempDir();
+    const input = roster(dir, ['ann@x.co']);
+    const journal = join(dir, 'roster.results.csv.journal');
+    const first = runCli(['send', input, '--timeout', '5s'], { env: sendEnv(sim), onSpawn: (c) => (child = c) });
+    for (let i = 0; i < 200 && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('ann')); i++) await new Promise((r) => setTimeout(r, 20));
+    child?.kill('SIGKILL');
+    expect((await first).signal).toBe('SIGKILL');
+    for (let i = 0; i < 100 && !sim.users.has('ann@x.co'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(sim.users.get('ann@x.co')?.privileges).toEqual([{ feature: 'contacts', permissions: ['view'] }]);
+    writeFileSync(input, 'email,privileges\nann@x.co,contacts:view|export\n'); // HR changed her access meanwhile
+    const again = await runCli(['send', input, '--resume', '--update', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    expect(invitationRequests(sim)).toHaveLength(1);
+    expect(requestsOf(sim, 'update')).toHaveLength(1);
+    expect(sim.users.get('ann@x.co')?.privileges).toEqual([{ feature: 'contacts', permissions: ['view', 'export'] }]);
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ action: 'update', status: 'updated', granted: 'contacts:view|export' });
+  });
+
+  test('--no-skip-existing with --update still looks the account up: the owner is never invited or updated, people there are updated, not invited', async () => {
+    const sim = await simulator({ existing: [{ email: 'boss@x.co', status: 'active', isOwner: true }, { email: 'ann@x.co', status: 'active' }] });
+    const dir = tempDir();
+    const run = await runCli(['send', roster(dir, ['boss@x.co', 'ann@x.co', 'new@x.co']), '--no-skip-existing', '--update'], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(invitationRequests(sim).map((r) => r.email)).toEqual(['new@x.co']);
+    expect(requestsOf(sim, 'update').map((r) => r.email)).toEqual(['ann@x.co']);
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status, r.error_code])).toEqual([
+      ['boss@x.co', 'skipped', 'owner'],
+      ['ann@x.co', 'updated', ''],
+      ['new@x.co', 'invited', ''],
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 /** What is at the results path before a run replaces it, on real files. */
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkReplaceable, inspectResults } from '../../src/write/existing.js';
 import { cleanTempDirs, tempDir, tempFile } from '../helpers/files.js';
@@ -35,6 +36,15 @@ describe('existing results', () => {
     const path = file(`${HEADER}2,a@x.co,${status},,brevo_unavailable,"not sent: Brevo did not answer",,0,contacts:view,,\r\n`);
     expect(await inspectResults(path)).toBe('dry-run');
     await expect(checkReplaceable(path, 'send')).resolves.toBeUndefined();
+  });
+
+  test('a file in which nothing was sent is replaceable though a crash left a journal line cut short; a whole journal line means an earlier send', async () => {
+    const path = file(`${HEADER}2,a@x.co,deferred,,not_yet_sent,not sent yet,,0,contacts:view,,\r\n`);
+    writeFileSync(`${path}.journal`, '{"sending":"a@x.co","act');
+    expect(await inspectResults(path)).toBe('dry-run');
+    await expect(checkReplaceable(path, 'send')).resolves.toBeUndefined();
+    writeFileSync(`${path}.journal`, '{"sending":"a@x.co","action":"invite","line":2,"at":"2026-01-01T00:00:00.000Z"}\n');
+    await expect(checkReplaceable(path, 'send')).rejects.toMatchObject({ code: 'results', message: expect.stringContaining('journal lists requests') });
   });
 
   test('a send status far into a large file is found, across the reading chunks', async () => {
