@@ -76,6 +76,25 @@ const inPath = (email: string) => encodeURIComponent(email);
 const present = (state: UserState | undefined) => state !== undefined;
 const gone = (state: UserState | undefined) => state === undefined;
 
+/**
+ * A removal (revoke an active user, cancel a pending invitation): "not found" is checked against
+ * the list before it is believed, and a lost answer is settled by the list (gone means done).
+ */
+function removal(name: 'revoke' | 'cancel', done: Status, confirmed: string): ActionSpec {
+  return {
+    name,
+    done,
+    request: (t) => ({ method: 'PUT', path: `/organization/user/invitation/${name}/${inPath(t.email)}` }),
+    already: alreadyGone,
+    alreadyCode: 'not_a_user',
+    alreadyText: 'Brevo says the person is not in the account',
+    whenUnsure: 'settle',
+    settleAlready: true,
+    tookEffect: gone,
+    confirmed: `confirmed from Brevo's users list: ${confirmed}`,
+  };
+}
+
 export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
   invite: {
     name: 'invite',
@@ -107,28 +126,6 @@ export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
     tookEffect: present,
     confirmed: 'sent again',
   },
-  revoke: {
-    name: 'revoke',
-    done: 'revoked',
-    request: (t) => ({ method: 'PUT', path: `/organization/user/invitation/revoke/${inPath(t.email)}` }),
-    already: alreadyGone,
-    alreadyCode: 'not_a_user',
-    alreadyText: 'Brevo says the person is not in the account',
-    whenUnsure: 'settle',
-    settleAlready: true,
-    tookEffect: gone,
-    confirmed: "confirmed from Brevo's users list: the person is no longer in the account",
-  },
-  cancel: {
-    name: 'cancel',
-    done: 'cancelled',
-    request: (t) => ({ method: 'PUT', path: `/organization/user/invitation/cancel/${inPath(t.email)}` }),
-    already: alreadyGone,
-    alreadyCode: 'not_a_user',
-    alreadyText: 'Brevo says the person is not in the account',
-    whenUnsure: 'settle',
-    settleAlready: true,
-    tookEffect: gone,
-    confirmed: "confirmed from Brevo's users list: the invitation is gone",
-  },
+  revoke: removal('revoke', 'revoked', 'the person is no longer in the account'),
+  cancel: removal('cancel', 'cancelled', 'the invitation is gone'),
 };
