@@ -133,7 +133,7 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
     // Refused for good: kept, unless the access asked for has changed since (it was fixed).
     if (kept && e.status === 'failed') return e.granted !== slot.row.granted ? 'invite' : 'keep';
     // Done a moment ago: Brevo may not list it yet (it records some seconds late): kept for now.
-    if (kept && e.action !== 'revoke' && e.action !== 'cancel' && e.finishedAt !== undefined && Date.parse(e.finishedAt) + options.settleAfterMs > options.listedAt) return 'keep';
+    if (e?.status === 'invited' && doneMomentsAgo(e, options.listedAt, options.settleAfterMs)) return 'keep';
     // Not in the account, and on the roster: invited (again, if it was removed since, by hand or
     // by a revoke: the roster drives the account).
     return 'invite';
@@ -156,6 +156,20 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   return { skip: state.status === 'active' ? 'already_active' : 'already_pending' };
 }
 
+/**
+ * Whether an earlier run's request finished so recently that Brevo's list may not show it yet
+ * (it records some seconds after it answers): the list is trusted to contradict it only
+ * `settleAfterMs` (--timeout + --settle-grace) after it finished.
+ */
+function doneMomentsAgo(e: Pick<RowResult, 'finishedAt'>, listedAt: number, settleAfterMs: number): boolean {
+  return e.finishedAt !== undefined && Date.parse(e.finishedAt) + settleAfterMs > listedAt;
+}
+
+/** A removal an earlier run finished a moment ago (see doneMomentsAgo). */
+export function removedMomentsAgo(e: Pick<RowResult, 'status' | 'finishedAt'>, listedAt: number, settleAfterMs: number): boolean {
+  return (e.status === 'revoked' || e.status === 'cancelled') && doneMomentsAgo(e, listedAt, settleAfterMs);
+}
+
 /** `revoke`: each listed person is removed: an active user is revoked, a pending invitation cancelled. */
 export function planRevoke(slots: readonly Slot[], users: Users, listedAt: number, settleAfterMs: number): void {
   const at = new Date(listedAt).toISOString();
@@ -170,6 +184,9 @@ export function planRevoke(slots: readonly Slot[], users: Users, listedAt: numbe
       else slot.row = skipped(slot.row, 'not_a_user', at);
     } else if (state.isOwner) {
       slot.row = skipped(slot.row, 'owner', at);
+    } else if (e !== undefined && removedMomentsAgo(e, listedAt, settleAfterMs)) {
+      // Removed a moment ago, and still listed: Brevo records some seconds late. Kept, not sent again.
+      [slot.row, slot.kept] = [keepEarlier(slot.row, e), true];
     } else {
       slot.action = state.status === 'active' ? 'revoke' : 'cancel';
       slot.row = { ...slot.row, action: slot.action };

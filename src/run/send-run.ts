@@ -24,7 +24,7 @@ import { isFinal, readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
-import { planRevoke, planSend, type PlanNotes } from './planner.js';
+import { planRevoke, planSend, removedMomentsAgo, type PlanNotes } from './planner.js';
 import { planView } from './plan-view.js';
 import { RowLog } from './row-log.js';
 import { checkPrune, DEFAULT_MAX_PRUNE, pruneCandidates, pruneSlots, type MaxPrune } from './prune.js';
@@ -275,7 +275,9 @@ class SendRun {
   #planPrune(users: Users, listedAt: number): void {
     const roster = new Set(this.#slots.map((s) => s.email ?? (s.row.status === 'invalid' || s.row.status === 'duplicate' ? normalizeEmail(s.row.email) : '')).filter((e) => e !== ''));
     const removals = pruneCandidates(users, roster);
-    checkPrune(this.#slots, users, removals, this.#o.maxPrune ?? DEFAULT_MAX_PRUNE);
+    // People an earlier run removed a moment ago may still be listed: kept as removed, not counted again.
+    const recent = new Set(this.#orphans.filter((o) => removedMomentsAgo(o, listedAt, this.#o.settleAfterMs)).map((o) => normalizeEmail(o.email)));
+    checkPrune(this.#slots, users, removals.filter((r) => !recent.has(r.email)), this.#o.maxPrune ?? DEFAULT_MAX_PRUNE);
     const pruned = pruneSlots(removals, this.#orphans, this.#journalEntries, encodeCarried(this.#carriedNames.map(() => '')));
     const taken = new Set(removals.map((r) => r.email));
     this.#orphans = this.#orphans.filter((o) => !taken.has(normalizeEmail(o.email)));

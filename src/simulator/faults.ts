@@ -17,11 +17,13 @@
  * - `done_404`: the request is processed, then the answer is a 404 "User not found".
  * - `hang`: no answer at all, and nothing processed, until the client gives up.
  * - `empty_list` (on the list call, with faultsOnList): `{"users": []}`.
+ * - `answer_first`: the request is processed and answered at once, but the users list shows the
+ *   change only --slow later (Brevo recording some seconds after it answered).
  */
-export const FAULTS = ['http_500', 'http_503', 'reset_before', 'reset_after', 'slow', 'gateway_502', 'late_record', 'echo_key', 'echo_key_escaped', 'html_404', 'html_200', 'done_404', 'empty_list', 'hang'] as const;
+export const FAULTS = ['http_500', 'http_503', 'reset_before', 'reset_after', 'slow', 'gateway_502', 'late_record', 'echo_key', 'echo_key_escaped', 'html_404', 'html_200', 'done_404', 'empty_list', 'hang', 'answer_first'] as const;
 export type Fault = (typeof FAULTS)[number];
 
-const HOSTILE: ReadonlySet<Fault> = new Set(['echo_key', 'echo_key_escaped', 'html_404', 'html_200', 'done_404', 'empty_list', 'hang']);
+const HOSTILE: ReadonlySet<Fault> = new Set(['echo_key', 'echo_key_escaped', 'html_404', 'html_200', 'done_404', 'empty_list', 'hang', 'answer_first']);
 
 /** The faults injected when --faults does not say: every one that a well-behaved run gets through. */
 export const DEFAULT_FAULTS: readonly Fault[] = FAULTS.filter((f) => !HOSTILE.has(f));

@@ -124,6 +124,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return account.change(action, email ?? '', Date.now());
   }
 
+  /** Processes the request and answers, but the users list shows the change only --slow later. */
+  function answerFirst(action: SimAction, email: string | undefined, body: unknown, record: RequestRecord, res: ServerResponse, headers: Record<string, string>): void {
+    const key = record.email ?? '';
+    const put = (user: SimUser | undefined) => (user === undefined ? account.users.delete(key) : account.users.set(key, user));
+    const before = account.users.get(key);
+    const reply = apply(action, email, body, record);
+    const after = account.users.get(key);
+    put(before);
+    setTimeout(() => put(after), options.slowMs ?? 5000).unref();
+    send(res, reply.status, headers, reply.body);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
     const url = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' && url === '/__simulator/state') {
@@ -174,6 +186,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       res.writeHead(fault === 'html_404' ? 404 : 200, { 'content-type': 'text/html' });
       return void res.end(`<html><head><title>${fault === 'html_404' ? '404 Not Found' : 'Session expired'}</title></head><body></body></html>`);
     }
+    if (fault === 'answer_first') return answerFirst(found.action, found.email, body, record, res, verdict.headers);
     if (fault === 'late_record') await sleep(options.slowMs ?? 5000);
     const reply = apply(found.action, found.email, body, record);
     if (fault === 'reset_after') return void req.socket.destroy();

@@ -205,3 +205,42 @@ describe('an account changed by hand, and Brevo recording late', () => {
     ]);
   });
 });
+
+describe('removals Brevo records a few seconds after it answered', () => {
+  const lateRemovals = (existing: Array<{ email: string; status: 'active' | 'pending' }>) =>
+    simulator({ existing, slowMs: 4000, faultPlan: (_n, _email, action) => (action === 'revoke' || action === 'cancel' ? 'answer_first' : undefined) });
+  const removalRequests = (sim: Awaited<ReturnType<typeof simulator>>) => [...requestsOf(sim, 'revoke'), ...requestsOf(sim, 'cancel')];
+
+  test('revoke, then revoke --resume at once: the people still listed are kept as removed, not removed again', async () => {
+    const sim = await lateRemovals([{ email: 'a@x.co', status: 'active' }, { email: 'b@x.co', status: 'pending' }, { email: 'c@x.co', status: 'active' }]);
+    const dir = tempDir();
+    const input = roster(dir, ['a@x.co', 'b@x.co', 'c@x.co']);
+    expect((await runCli(['revoke', input], { env: sendEnv(sim) })).code).toBe(0);
+    expect(sim.users.has('a@x.co')).toBe(true); // answered, not yet listed
+    const again = await runCli(['revoke', input, '--resume'], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    expect(removalRequests(sim)).toHaveLength(3);
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status, r.attempts])).toEqual([
+      ['a@x.co', 'revoked', '1'],
+      ['b@x.co', 'cancelled', '1'],
+      ['c@x.co', 'revoked', '1'],
+    ]);
+  });
+
+  test('send --prune, then --prune --resume at once: no second removal, and the ones still listed do not count against --max-prune', async () => {
+    const sim = await lateRemovals(['stays', 'l1', 'l2', 'l3'].map((n) => ({ email: `${n}@x.co`, status: 'active' as const })));
+    const dir = tempDir();
+    const input = roster(dir, ['stays@x.co']);
+    expect((await runCli(['send', input, '--prune', '--max-prune', '3'], { env: sendEnv(sim) })).code).toBe(0);
+    expect(removalRequests(sim)).toHaveLength(3);
+    const again = await runCli(['send', input, '--resume', '--prune', '--max-prune', '1'], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    expect(removalRequests(sim)).toHaveLength(3);
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status])).toEqual([
+      ['stays@x.co', 'skipped'],
+      ['l1@x.co', 'revoked'],
+      ['l2@x.co', 'revoked'],
+      ['l3@x.co', 'revoked'],
+    ]);
+  });
+});
