@@ -18,7 +18,8 @@ export type Outcome =
   /** Over the rate limit (429): not processed, sent again after the window resets. */
   | { type: 'rate_limited'; status: number }
   /**
-   * A server error (5xx). It may come from a gateway after Brevo processed the request, so for an
+   * A server error (5xx), or a 4xx page that is not Brevo's (`gateway_4xx`). It may come from a
+   * gateway after Brevo processed the request, so for an
    * action that is not safe to repeat it is an unknown outcome (see actions.ts `whenUnsure`).
    */
   | { type: 'server'; status: number; code: string; message: string }
@@ -81,6 +82,9 @@ export function classify(answer: Answer, already?: AlreadyTest): Outcome {
   if (status === 401) return { type: 'auth', status, ...fields };
   if (status === 403) return { type: 'forbidden', status, ...fields };
   if (status >= 500) return { type: 'server', status, code: `http_${status}`, message: fields.message };
+  // A 4xx that is not Brevo's JSON (a gateway's or proxy's page) says nothing about the row: it is
+  // unclear, as a 5xx is (settled or retried per the action), and a row that ends on it can pass later.
+  if (typeof body === 'string') return { type: 'server', status, code: `gateway_${status}`, message: `HTTP ${status} with ${textOf(body)} instead of Brevo's answer` };
   if (already?.(status, fields.code, fields.message) === true) return { type: 'already', status, ...fields };
   return { type: 'rejected', status, ...fields };
 }

@@ -28,7 +28,7 @@ describe('removals', () => {
     const run = await runCli(['revoke', roster(dir, ['leaver@x.co']), '--max-retries', '1', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
     expectNoStackTrace(run.stderr);
     expect(run.code).toBe(1);
-    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'failed', action: 'revoke', error_code: 'http_404' });
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'failed', action: 'revoke', error_code: 'gateway_404' });
     expect(sim.users.has('leaver@x.co')).toBe(true);
   });
 
@@ -242,5 +242,29 @@ describe('removals Brevo records a few seconds after it answered', () => {
       ['l2@x.co', 'revoked'],
       ['l3@x.co', 'revoked'],
     ]);
+  });
+});
+
+describe("a gateway's 4xx page on an invitation or an update", () => {
+  test('is unclear, not a refusal: settled or retried in the run, and a row that ended on it is sent again by --resume', async () => {
+    let gateway = true;
+    const sim = await simulator({ existing: [{ email: 'old@x.co', status: 'active' }], faultPlan: () => (gateway ? 'html_404' : undefined) });
+    const dir = tempDir();
+    const input = roster(dir, ['new@x.co', 'old@x.co']);
+    const first = await runCli(['send', input, '--update', '--max-retries', '1', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(first.code).toBe(1);
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status, r.error_code])).toEqual([
+      ['new@x.co', 'failed', 'gateway_404'],
+      ['old@x.co', 'failed', 'gateway_404'],
+    ]);
+    expect(said(first)).toContain('--resume');
+    gateway = false;
+    const again = await runCli(['send', input, '--resume', '--update'], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status])).toEqual([
+      ['new@x.co', 'invited'],
+      ['old@x.co', 'updated'],
+    ]);
+    expect(invitedTwice(sim)).toEqual([]);
   });
 });

@@ -46,6 +46,17 @@ describe('classification of answers', () => {
     expect(classifyInvite(response(404, undefined))).toEqual({ type: 'rejected', status: 404, code: 'http_404', message: 'Brevo answered HTTP 404' });
   });
 
+  test("a 4xx that is a page, not Brevo's JSON, is unclear (as a 5xx is), with a code --resume tries again", () => {
+    expect(classifyInvite(response(404, '<html><head><title>404 Not Found</title></head></html>'))).toEqual({
+      type: 'server',
+      status: 404,
+      code: 'gateway_404',
+      message: 'HTTP 404 with an HTML page: "404 Not Found" instead of Brevo\'s answer',
+    });
+    expect(classifyInvite(response(400, 'Bad Request'))).toMatchObject({ type: 'server', code: 'gateway_400' });
+    expect(classifyInvite(response(404, { code: 'document_not_found', message: 'User not found' })).type).toBe('rejected');
+  });
+
   test('network errors: before sending is retryable, otherwise the outcome is unknown', () => {
     expect(classifyInvite({ kind: 'error', phase: 'before-send', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })).toMatchObject({ type: 'network', code: 'network' });
     expect(classifyInvite({ kind: 'error', phase: 'unknown', code: 'timeout', message: 'Headers Timeout Error' })).toMatchObject({ type: 'unknown', code: 'timeout' });
