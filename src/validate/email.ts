@@ -6,7 +6,14 @@ import * as z from 'zod';
 import { INVISIBLE } from '../invisible.js';
 import { quote } from './quote.js';
 
-const emailSchema = z.email().max(254);
+/**
+ * An address as RFC 5322 writes it without quotes (a dot-atom): the local part may hold any of
+ * ! # $ % & ' * + - / = ? ^ _ ` { | } ~ (an account can list such a person, and the roster must be
+ * able to name them), and the domain needs a dot and a top-level name of letters.
+ */
+const ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+
+const emailSchema = z.email({ pattern: ADDRESS }).max(254);
 
 const INVISIBLE_AT_EDGES = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
 

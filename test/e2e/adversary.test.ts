@@ -87,6 +87,21 @@ describe('removals', () => {
   });
 });
 
+describe('addresses with the characters RFC 5322 allows before the @', () => {
+  test('are read, sent URL-encoded, removed by revoke, and protect their person from --prune', async () => {
+    const odd = ['a/b@x.co', 'a%b@x.co', 'a#b@x.co', 'a&b=c@x.co', 'a?b@x.co'];
+    const sim = await simulator({ existing: [...odd, 'gone@x.co'].map((email) => ({ email, status: 'active' as const })) });
+    const dir = tempDir();
+    const revoke = await runCli(['revoke', roster(dir, odd.slice(0, 2), 'leavers.csv')], { env: sendEnv(sim) });
+    expect(revoke.code).toBe(0);
+    expect(sim.removals.map((r) => r.email).sort()).toEqual(['a%b@x.co', 'a/b@x.co']);
+    const prune = await runCli(['send', roster(dir, odd.slice(2)), '--prune'], { env: sendEnv(sim) });
+    expect(prune.code).toBe(0);
+    expect(sim.removals.map((r) => r.email).sort()).toEqual(['a%b@x.co', 'a/b@x.co', 'gone@x.co']);
+    expect(requestsOf(sim, 'revoke').map((r) => r.path)).toContain('/v3/organization/user/invitation/revoke/a%2Fb%40x.co');
+  });
+});
+
 describe('answers that lie', () => {
   test('an empty users list (every account lists its owner) is not believed: nobody is invited again', async () => {
     const sim = await simulator({ existing: [{ email: 'ann@x.co', status: 'active' }], acceptDuplicates: true, failRate: 1, faults: ['empty_list'], faultsOnList: true, faultPlan: () => undefined });

@@ -27,6 +27,17 @@ describe('email cell', () => {
     expect(problem?.message).toContain(fix);
   });
 
+  test.each(['a/b@x.co', 'a%b@x.co', 'a#b@x.co', 'a&b=c@x.co', 'a?b@x.co', "o'brien@x.co", 'x!y*z{1}~^`|$@x.co', 'first.last+tag@sub.x.co'])(
+    '%j is an address (RFC 5322 allows these characters before the @)',
+    (value) => {
+      expect(emailProblem(value)).toBeUndefined();
+    },
+  );
+
+  test.each(['.a@x.co', 'a.@x.co', 'a..b@x.co', 'a@-x.co', 'a@x.c0', 'a(b)@x.co', 'a"b@x.co', 'a\\b@x.co'])('%j is not', (value) => {
+    expect(emailProblem(value)?.code).toBe('invalid_email');
+  });
+
   test('an empty cell is missing', () => {
     expect(emailProblem('')).toEqual({ code: 'missing_email', message: 'email is empty: fill in the address of the person to invite' });
   });
