@@ -3,6 +3,7 @@
  * through pino-pretty on a terminal. Secrets are redacted twice: by path (pino's `redact`) and, as
  * a last line of defence, by value in every line written.
  */
+import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './cli/options.js';
 import { REDACTED, scrub } from './redact.js';
@@ -25,18 +26,31 @@ export { REDACTED, scrub };
 
 const REDACT_PATHS = ['apiKey', '*.apiKey', 'key', '*.key', 'headers["api-key"]', '*.headers["api-key"]'];
 
+/** Ends every line with a line break (pino-pretty leaves it out when it hides a line's fields). */
+function wholeLines(out: NodeJS.WritableStream): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      const text = chunk.toString();
+      out.write(text.endsWith('\n') ? text : `${text}\n`);
+      done();
+    },
+  });
+}
+
 /** Async because pino-pretty is loaded only when it is used (it is not needed by cron runs). */
 export async function createLogger(options: LoggerOptions): Promise<Logger> {
   const secrets = options.secrets ?? (() => []);
   const target: DestinationStream =
     options.format === 'pretty'
       ? (await import('pino-pretty')).default({
-          destination: options.destination ?? 2,
+          destination: wholeLines(options.destination ?? process.stderr),
           sync: true,
           colorize: options.colorize ?? false,
           ignore: 'pid,hostname,run_id',
           translateTime: 'HH:MM:ss',
           singleLine: true,
+          // A person reads the message; the fields behind it (in every JSON line) only when debugging.
+          hideObject: options.level !== 'debug' && options.level !== 'trace',
         })
       : (options.destination ?? pino.destination({ dest: 2, sync: true }));
   const guarded: DestinationStream = { write: (line: string) => target.write(scrub(line, secrets())) };

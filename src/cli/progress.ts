@@ -5,6 +5,8 @@
  * budget and the measured latency), and a countdown while the last list call waits for Brevo to
  * record requests whose answer was lost. Not at a terminal (cron): a pino line every 30 seconds.
  */
+import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
 import { formatClock, formatDuration } from '../duration.js';
@@ -82,9 +84,64 @@ function count(counters: Counters, result: RowResult): void {
   if (result.status === 'failed') counters.failed++;
 }
 
+/**
+ * The log's way to a terminal (a stream for pino-pretty): straight to stderr, except while a
+ * progress line is drawn, when each line goes through that line's owner, which prints it above
+ * and draws the progress line again (written in between, it would be drawn over).
+ */
+export class TerminalLines extends Writable {
+  readonly #stream: TtyWritable;
+  #above: ((text: string) => void) | undefined;
+
+  constructor(stream: TtyWritable) {
+    super({ decodeStrings: false });
+    this.#stream = stream;
+  }
+
+  /** While a progress line is drawn: how to print a line above it (undefined: straight through). */
+  divert(above: ((text: string) => void) | undefined): void {
+    this.#above = above;
+  }
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    const text = chunk.toString();
+    if (this.#above === undefined) this.#stream.write(text);
+    else this.#above(text);
+    done();
+  }
+}
+
+/**
+ * A log line folded to the terminal's width, at spaces, with a hanging indent: the progress bar
+ * turns the terminal's own wrapping off while it is drawn, which would cut the line at the edge.
+ */
+export function foldToWidth(text: string, columns: number | undefined): string {
+  const width = Math.max(20, (columns ?? 100) - 1);
+  const out: string[] = [];
+  for (const line of text.replace(/\n$/, '').split('\n')) {
+    let current = '';
+    let shown = 0;
+    for (const word of line.split(' ')) {
+      const size = stripVTControlCharacters(word).length;
+      if (current !== '' && shown + 1 + size > width) {
+        out.push(current);
+        [current, shown] = [`  ${word}`, 2 + size];
+      } else if (current === '') {
+        [current, shown] = [word, size];
+      } else {
+        [current, shown] = [`${current} ${word}`, shown + 1 + size];
+      }
+    }
+    out.push(current);
+  }
+  return `${out.join('\n')}\n`;
+}
+
 export class ProgressBar implements ProgressSink {
   readonly #stream: TtyWritable;
   readonly #now: () => number;
+  readonly #lines: TerminalLines | undefined;
+  #multi: cliProgress.MultiBar | undefined;
   #bar: cliProgress.SingleBar | undefined;
   #timer: NodeJS.Timeout | undefined;
   #counters: Counters = { done: 0, ok: 0, failed: 0 };
@@ -95,9 +152,11 @@ export class ProgressBar implements ProgressSink {
   #settleUntil: number | undefined;
   #statusShown = false;
 
-  constructor(stream: TtyWritable, now: () => number = Date.now) {
+  /** `lines`: the log's stream, whose lines are then printed above the progress line. */
+  constructor(stream: TtyWritable, now: () => number = Date.now, lines?: TerminalLines) {
     this.#stream = stream;
     this.#now = now;
+    this.#lines = lines;
   }
 
   waiting(what: string, gate: Gate): void {
@@ -109,6 +168,11 @@ export class ProgressBar implements ProgressSink {
       this.#statusShown = true;
     };
     draw();
+    // A log line (a retry of the list call) takes the status line's place, which is drawn again below it.
+    this.#lines?.divert((line) => {
+      this.#stream.write(`\r\u001b[2K${line}`);
+      draw();
+    });
     this.#timer = setInterval(draw, REDRAW_EVERY_MS);
     this.#timer.unref();
   }
@@ -118,7 +182,8 @@ export class ProgressBar implements ProgressSink {
     this.#plan = plan;
     this.#gate = gate;
     this.#startedAt = this.#now();
-    this.#bar = new cliProgress.SingleBar(
+    // A multi-bar of one: it can print log lines above the bar (a single bar draws over them).
+    this.#multi = new cliProgress.MultiBar(
       {
         stream: this.#stream as NodeJS.WritableStream,
         format: 'Sending [{bar}] {value}/{total} rows | {detail}',
@@ -126,11 +191,14 @@ export class ProgressBar implements ProgressSink {
         hideCursor: true,
         clearOnComplete: false,
         noTTYOutput: false,
+        gracefulExit: false,
         fps: 5,
       },
       cliProgress.Presets.shades_classic,
     );
-    this.#bar.start(plan.toSend, 0, { detail: this.#detail() });
+    this.#bar = this.#multi.create(plan.toSend, 0, { detail: this.#detail() });
+    const multi = this.#multi;
+    this.#lines?.divert((line) => multi.log(foldToWidth(line, this.#stream.columns)));
     this.#timer = setInterval(() => this.#bar?.update({ detail: this.#detail() }), REDRAW_EVERY_MS);
     this.#timer.unref();
   }
@@ -157,7 +225,11 @@ export class ProgressBar implements ProgressSink {
       this.#statusShown = false;
     }
     this.#bar?.update(this.#counters.done, { detail: this.#detail() });
-    this.#bar?.stop();
+    // Drawn once more, so that log lines still waiting are printed, then put down for good.
+    this.#multi?.update();
+    this.#multi?.stop();
+    this.#lines?.divert(undefined);
+    this.#multi = undefined;
     this.#bar = undefined;
   }
 
@@ -218,6 +290,6 @@ export class ProgressLog implements ProgressSink {
   }
 }
 
-export function progressFor(io: CliIo, log: Logger, interactive: boolean): ProgressSink {
-  return interactive ? new ProgressBar(io.stderr) : new ProgressLog(log);
+export function progressFor(io: CliIo, log: Logger, interactive: boolean, lines?: TerminalLines): ProgressSink {
+  return interactive ? new ProgressBar(io.stderr, Date.now, lines) : new ProgressLog(log);
 }

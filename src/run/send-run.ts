@@ -400,7 +400,7 @@ class SendRun {
       },
       onRetry: (job, why, delayMs) => {
         const told = this.#rows.hide(why, job.target.email);
-        log.warn({ line: job.row.line, ...this.#rows.email(job.target.email), action: job.action, why: told, retry_in_ms: delayMs }, `retrying: ${told}`);
+        log.warn({ line: job.row.line, ...this.#rows.email(job.target.email), action: job.action, why: told, retry_in_ms: delayMs }, `retrying ${job.row.line > 0 ? `line ${job.row.line}` : `the ${job.action} of a person not on the roster`}: ${told}`);
       },
       onListRetry: (why, delayMs) => log.warn({ request: 'list', why, retry_in_ms: delayMs }, `retrying the users list: ${why}`),
       onSettleWait: (until, rows) => this.#d.progress?.settling?.(until, rows),

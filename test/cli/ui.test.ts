@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { planQuestion, planText } from '../../src/cli/plan-text.js';
 import { runCli } from '../../src/cli/program.js';
-import { ProgressBar, progressDetail } from '../../src/cli/progress.js';
+import { foldToWidth, ProgressBar, progressDetail, TerminalLines } from '../../src/cli/progress.js';
 import { confirmPlan } from '../../src/cli/prompt.js';
 import { renderSummary, resumeCommand, sendCommandFor } from '../../src/cli/summary.js';
 import { estimateMs } from '../../src/run/estimate.js';
@@ -139,6 +139,31 @@ describe('progress', () => {
     bar.stop();
     expect(stream.text).toContain('2/3 rows');
     expect(stream.text).toContain('done 1 | failed 1');
+  });
+});
+
+describe('log lines while the bar is drawn', () => {
+  test('are printed above the bar, whole, and the bar is drawn again below them (not over them)', () => {
+    const stream = new Capture(true);
+    stream.columns = 60;
+    const clock = new FakeClock(NOW);
+    const lines = new TerminalLines(stream);
+    const bar = new ProgressBar(stream, () => clock.now(), lines);
+    bar.start(plan({ toSend: 2 }), new Gate(clock, { ratePerSecond: 0, maxWaitMs: HOUR }));
+    lines.write("[03:00:00] WARN: retrying line 6: an unclear answer (HTTP 500), and Brevo's users list shows it was not processed\n");
+    bar.rowDone({ line: 2, email: 'a@x.co', status: 'invited', attempts: 1, granted: 'all', extra: '' });
+    bar.stop();
+    const warning = stream.text.indexOf('[03:00:00] WARN: retrying line 6');
+    expect(warning).toBeGreaterThan(-1);
+    expect(stream.text.slice(warning)).toContain("(HTTP\n  500), and Brevo's users list shows it was not processed\n");
+    expect(stream.text.lastIndexOf('Sending [')).toBeGreaterThan(warning); // drawn again below it
+    lines.write('after the bar\n');
+    expect(stream.text.endsWith('after the bar\n')).toBe(true);
+  });
+
+  test('a long line is folded at spaces to the width, with a hanging indent; colour codes take no room', () => {
+    expect(foldToWidth('one two three four five six seven eight nine ten eleven twelve\n', 24)).toBe('one two three four five\n  six seven eight nine\n  ten eleven twelve\n');
+    expect(foldToWidth('\u001b[33mWARN\u001b[39m: short', 24)).toBe('\u001b[33mWARN\u001b[39m: short\n');
   });
 });
 

@@ -11,7 +11,7 @@ import { knownBudget } from '../output.js';
 import { resultsPathFor } from '../paths.js';
 import { nextStep, resumeCommand } from '../summary.js';
 import { confirmPlan } from '../prompt.js';
-import { progressFor } from '../progress.js';
+import { progressFor, TerminalLines } from '../progress.js';
 import { checkBaseUrl, loadApiKey, baseUrlWarning } from '../secrets.js';
 import { emailLogger, interruptsFor, planInputs } from './common.js';
 
@@ -34,7 +34,9 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
   const apiKey = loadApiKey(options.apiKeyFile, io.env, io.cwd);
   const settings = logSettings(io, options);
   const pretty = settings.format === 'pretty';
-  const log = await createLogger({ ...settings, destination: io.stderr, secrets: () => [apiKey], runId: io.runId });
+  // At a terminal, log lines are printed above the progress line rather than over it.
+  const lines = pretty && io.stderr.isTTY === true ? new TerminalLines(io.stderr) : undefined;
+  const log = await createLogger({ ...settings, destination: lines ?? io.stderr, secrets: () => [apiKey], runId: io.runId });
   const warning = baseUrlWarning(baseUrl);
   if (warning !== undefined) log.warn({ baseUrl }, warning);
   const planOnly = mode.planOnly === true;
@@ -78,7 +80,7 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         logEmail: emailLogger(options.logEmails),
         quietRows: pretty,
         confirm: interactive && !options.yes && !planOnly ? (plan) => confirmPlan(plan, io) : undefined,
-        progress: progressFor(io, log, io.stderr.isTTY === true),
+        progress: progressFor(io, log, io.stderr.isTTY === true, lines),
         onInterrupt: interruptsFor(io, log),
       },
     );
