@@ -79,6 +79,17 @@ const WHY_DEFERRED: Record<string, (report: RunReport) => string> = {
   disk: (r) => `the results could not be written${r.stopDetail === undefined ? '' : ` (${printable(r.stopDetail)})`}; free some space first`,
 };
 
+/** After a dry run or a plan: what to fix, or the send (with --update when the sheet changes access). */
+function checkedNext(report: RunReport, needFix: number, commands: NextCommands): string {
+  if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate (the error_message column says how), then ${report.command === 'plan' ? 'plan' : 'validate'} again.`;
+  const changed = report.accessChanged ?? 0;
+  const withUpdate = changed > 0 ? `${commands.send} --update` : undefined;
+  if (report.command === 'plan' && report.plannedRequests === 0) {
+    return withUpdate === undefined ? 'Nothing to send: the account is in line with the file.' : `Nothing to send as it is; to apply the access that differs for ${s(changed, 'person', 'people')}: ${withUpdate}`;
+  }
+  return withUpdate === undefined ? `All rows are valid. To send: ${commands.send}` : `All rows are valid. To send: ${commands.send} (add --update to apply the access that differs for ${s(changed, 'person', 'people')})`;
+}
+
 export function nextStep(report: RunReport, commands: NextCommands): string {
   const resume = commands.resume;
   const c = report.counts;
@@ -88,19 +99,26 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
   }
   if (c.deferred > 0) {
     const why = (WHY_DEFERRED[report.stoppedFor ?? 'budget'] ?? WHY_DEFERRED.budget!)(report);
-    return `${s(c.deferred, 'row was', 'rows were')} deferred because ${why}. To continue, run:\n  ${resume}`;
+    const when = report.stoppedFor === 'budget' && report.budget?.resetAt !== undefined ? ` after ${clockTime(report.budget.resetAt)}, when the budget is back` : '';
+    return `${s(c.deferred, 'row was', 'rows were')} deferred because ${why}. To continue${when}, run:\n  ${resume}`;
   }
-  if (report.command === 'validate' || report.command === 'plan') {
-    return needFix > 0
-      ? `Fix the ${s(needFix, 'row')} marked invalid or duplicate (the error_message column says how), then ${report.command === 'plan' ? 'plan' : 'validate'} again.`
-      : `All rows are valid. To send: ${commands.send}`;
-  }
+  if (report.command === 'validate' || report.command === 'plan') return checkedNext(report, needFix, commands);
   if (c.failed > 0) {
+    const refused = report.refused ?? 0;
+    if (refused === c.failed) {
+      return `Open the results file: Brevo refused ${s(c.failed, 'row')} (see error_code and error_message), and would refuse ${c.failed === 1 ? 'it' : 'them'} again as ${c.failed === 1 ? 'it is' : 'they are'}: correct the access in the sheet (a feature the account's plan lacks, say), then run: ${resume}`;
+    }
     return `Open the results file: ${s(c.failed, 'row')} failed (see error_code and error_message). Those that failed for a reason that can pass (Brevo unavailable, the network, an unclear answer) are tried again by: ${resume}`;
   }
   if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
+  const postponed = report.resendsPostponed ?? 0;
+  if (postponed > 0) return `${postponed === 1 ? 'The invitation' : `The ${postponed} invitations`} updated first ${postponed === 1 ? 'is' : 'are'} sent again by the next run: ${resume}`;
   return 'Nothing left to do: every row is done, skipped or kept from an earlier run.';
 }
+
+/** Pending people updated now: their invitation is sent again by the next run. */
+export const postponedText = (n: number) =>
+  `${n === 1 ? '1 pending person is' : `${n} pending people are`} updated first; their invitation is sent again by the next run with --resend-pending (one request per person per run).`;
 
 /**
  * One line of text from a row or from Brevo, safe to print at a terminal: line breaks and control
@@ -142,6 +160,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   if ((report.accessChanged ?? 0) > 0) {
     lines.push(`Access in the sheet differs from what this tool last granted for ${s(report.accessChanged!, 'person', 'people')}: run with --update to apply it.`);
   }
+  if ((report.resendsPostponed ?? 0) > 0) lines.push(postponedText(report.resendsPostponed!));
   if (report.command === 'plan') lines.push(plannedLine(report, now));
   if ((report.removals?.length ?? 0) > 0) lines.push(removalsLine(report));
   if (report.command !== 'validate') {
@@ -197,6 +216,7 @@ export interface SummaryDocument {
   counts: Record<Status, number> | null;
   actions: Record<string, number> | null;
   access_changed: number;
+  resends_postponed: number;
   requests: number;
   rate_limited: number;
   work_ms: number;
@@ -239,6 +259,7 @@ export function summaryJson(report: RunReport, ctx: SummaryContext, commands: Ne
     counts: report.counts,
     actions: report.actions,
     access_changed: report.accessChanged ?? 0,
+    resends_postponed: report.resendsPostponed ?? 0,
     requests: report.requests,
     rate_limited: report.rateLimited,
     work_ms: report.elapsedMs,
@@ -278,6 +299,7 @@ export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor
     counts: null,
     actions: null,
     access_changed: 0,
+    resends_postponed: 0,
     requests: 0,
     rate_limited: 0,
     work_ms: 0,

@@ -40,6 +40,8 @@ export function skipped(row: RowResult, code: keyof typeof SKIP, finishedAt: str
 export interface PlanNotes {
   /** People in the account whose sheet access differs from what this tool last granted them (without --update). */
   accessChanged: number;
+  /** Pending people updated now, whose resend (--resend-pending) waits for the next run. */
+  resendsPostponed: number;
 }
 
 /**
@@ -97,7 +99,7 @@ function lastGranted(slot: Slot): string | undefined {
 
 /** `send`: invite, update, resend, or nothing, for each valid row. */
 export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions, listedAt: number, settleAfterMs: number): PlanNotes {
-  const notes: PlanNotes = { accessChanged: 0 };
+  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0 };
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;
@@ -145,7 +147,9 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
     if (refusedUpdate) return 'keep';
     if (granted !== slot.row.granted) {
       // Why, for the question: the sheet changed, or this tool never set this person's access.
-      slot.reason = granted === undefined ? 'never set by this tool: set once' : 'changed in the sheet';
+      slot.reason = granted === undefined ? 'not set by this tool before' : 'changed in the sheet';
+      // One request per person per run: the resend waits for the next run.
+      if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') notes.resendsPostponed++;
       return 'update';
     }
   } else if (granted !== undefined && granted !== slot.row.granted) {

@@ -24,6 +24,8 @@ export interface SendPlan {
   deferredByLimit: number;
   /** People whose sheet access differs from what this tool last granted them (without --update). */
   accessChanged: number;
+  /** Pending people updated now, whose resend waits for the next run. */
+  resendsPostponed: number;
   /** The people whose access will be removed (revoke, cancel), for the prompt. */
   removals: string[];
   /** The people whose access will be set (update), with why. */

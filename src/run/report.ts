@@ -72,6 +72,10 @@ export interface RunReport {
   problems?: Problems | undefined;
   /** People whose sheet access differs from what this tool last granted them (sent only with --update). */
   accessChanged?: number | undefined;
+  /** Pending people updated by this run, whose resend waits for the next run. */
+  resendsPostponed?: number | undefined;
+  /** Failed rows that Brevo refused for good: sent unchanged, they would be refused again. */
+  refused?: number | undefined;
   /** Every removal of the run (revoke, cancel): who, how, and where it stands. */
   removals?: Array<{ email: string; action: ActionName; status: Status }> | undefined;
   /** A plan: the requests the run would take (besides the list call it made). */

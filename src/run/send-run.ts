@@ -20,7 +20,7 @@ import { checkPlanTarget, checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
 import { acquireLock, lockPath, type Lock } from '../write/lock.js';
-import { isFinal, readPrevious } from '../write/previous.js';
+import { isFinal, isRetryableFailure, readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
@@ -97,7 +97,7 @@ class SendRun {
   #notices: string[] = [];
   #journalEntries = new Map<string, JournalEntry>();
   readonly #rows: RowLog;
-  #notes: PlanNotes = { accessChanged: 0 };
+  #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0 };
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   /** --limit left rows for a later run (the run itself goes on with the rest). */
@@ -424,6 +424,7 @@ class SendRun {
       duplicate: rows.filter((r) => r.status === 'duplicate').length,
       deferredByLimit: rows.filter((r) => r.status === 'deferred' && r.errorCode === 'limit').length,
       accessChanged: this.#notes.accessChanged,
+      resendsPostponed: this.#notes.resendsPostponed,
       removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
       updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
       recentResends: planned.filter((s) => s.action === 'resend' && s.earlier?.status === 'invited' && s.earlier.finishedAt !== undefined && this.#d.clock.now() - Date.parse(s.earlier.finishedAt) < 86_400_000).length,
@@ -460,6 +461,8 @@ class SendRun {
       problems: Problems.of(rows),
       notices: this.#notices,
       accessChanged: this.#notes.accessChanged,
+      resendsPostponed: this.#notes.resendsPostponed,
+      refused: rows.filter((r) => r.status === 'failed' && !isRetryableFailure(r)).length,
       // This run's: a row kept as an earlier run left it was not acted on now.
       removals: this.#slots.filter((s) => !s.kept && (s.row.action === 'revoke' || s.row.action === 'cancel')).map((s) => ({ email: s.row.email, action: s.row.action!, status: s.row.status })),
     };

@@ -6,7 +6,7 @@ import { planQuestion, planText } from '../../src/cli/plan-text.js';
 import { runCli } from '../../src/cli/program.js';
 import { foldToWidth, ProgressBar, progressDetail, TerminalLines } from '../../src/cli/progress.js';
 import { confirmPlan } from '../../src/cli/prompt.js';
-import { renderSummary, resumeCommand, sendCommandFor } from '../../src/cli/summary.js';
+import { nextStep, renderSummary, resumeCommand, sendCommandFor } from '../../src/cli/summary.js';
 import { estimateMs } from '../../src/run/estimate.js';
 import { countActions, countStatuses, Problems, type RunReport } from '../../src/run/report.js';
 import type { RowResult } from '../../src/types.js';
@@ -33,6 +33,7 @@ const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
   alreadyDone: 0,
   deferredByLimit: 0,
   accessChanged: 0,
+  resendsPostponed: 0,
   removals: [],
   updates: [],
   recentResends: 0,
@@ -107,8 +108,8 @@ describe('plan and question', () => {
     expect(text).toMatch(/not in account\s+1 {3}nothing to remove/);
     expect(text).toContain('Access is removed at once for: ann@x.co, bob@x.co.');
     expect(planQuestion(removal)).toBe('Remove 2 people (1 revoke, 1 cancel)?');
-    const updates = planText(plan({ actions: { invite: 0, update: 3, resend: 0, revoke: 0, cancel: 0 }, toSend: 3, updates: [{ email: 'ben@x.co', reason: 'changed in the sheet' }, { email: 'ann@x.co', reason: 'never set by this tool: set once' }, { email: 'bob@x.co', reason: 'never set by this tool: set once' }] }), NOW);
-    expect(updates).toContain('Access set for: ben@x.co (changed in the sheet); ann@x.co, bob@x.co (never set by this tool: set once).');
+    const updates = planText(plan({ actions: { invite: 0, update: 3, resend: 0, revoke: 0, cancel: 0 }, toSend: 3, updates: [{ email: 'ben@x.co', reason: 'changed in the sheet' }, { email: 'ann@x.co', reason: 'not set by this tool before' }, { email: 'bob@x.co', reason: 'not set by this tool before' }] }), NOW);
+    expect(updates).toContain('Access set for: ben@x.co (changed in the sheet); ann@x.co, bob@x.co (not set by this tool before).');
   });
 });
 
@@ -201,6 +202,20 @@ describe('end summary', () => {
   test("a plan's next step is the send with the same options, but not the plan's own -o (its --results becomes the send's -o)", () => {
     expect(sendCommandFor(['plan', 'users.csv', '--update', '-o', 'p.csv', '--results', 'r.csv'])).toBe('brevo-invite send users.csv --update -o r.csv');
     expect(sendCommandFor(['plan', '--revoke', 'leavers.csv', '--output=p.csv'])).toBe('brevo-invite revoke leavers.csv');
+  });
+
+  test('the next step follows from what happened: the budget\'s reset, refusals to correct, access to apply, nothing to send', () => {
+    const commands = { resume: 'brevo-invite send users.csv --resume', send: 'brevo-invite send users.csv' };
+    expect(nextStep(report({}), commands)).toContain('To continue after 09:20:00 UTC, when the budget is back, run:');
+    const failed = { ...countStatuses([]), invited: 3, failed: 2 };
+    const refusedOnly = nextStep(report({ counts: failed, stoppedFor: undefined, exitCode: 1, refused: 2 }), commands);
+    expect(refusedOnly).toContain('Brevo refused 2 rows');
+    expect(refusedOnly).toContain('correct the access in the sheet');
+    expect(nextStep(report({ counts: failed, stoppedFor: undefined, exitCode: 1, refused: 1 }), commands)).toContain('Those that failed for a reason that can pass');
+    const plan = (over: Partial<RunReport>) => report({ command: 'plan', counts: { ...countStatuses([]), skipped: 4 }, stoppedFor: undefined, exitCode: 0, plannedRequests: 0, ...over });
+    expect(nextStep(plan({}), commands)).toBe('Nothing to send: the account is in line with the file.');
+    expect(nextStep(plan({ accessChanged: 1 }), commands)).toBe('Nothing to send as it is; to apply the access that differs for 1 person: brevo-invite send users.csv --update');
+    expect(nextStep(plan({ accessChanged: 2, plannedRequests: 3 }), commands)).toBe('All rows are valid. To send: brevo-invite send users.csv (add --update to apply the access that differs for 2 people)');
   });
 
   test('a clean dry run says how to send for real, with the same options', () => {

@@ -173,6 +173,22 @@ describe('send --update and --resend-pending', () => {
     expect(requestsOf(sim, 'resend')).toHaveLength(2);
   });
 
+  test('--update with --resend-pending: a pending person is updated first, the summary says the resend waits, and the next run sends it', async () => {
+    const sim = await simulator({ existing: [{ email: 'p1@x.co', status: 'pending' }] });
+    const dir = tempDir();
+    const input = roster(dir, [['p1@x.co', 'contacts:view']]);
+    const summary = join(dir, 's.json');
+    const first = await runCli(['send', input, '--update', '--resend-pending', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(first.code).toBe(0);
+    expect([requestsOf(sim, 'update').length, requestsOf(sim, 'resend').length]).toEqual([1, 0]);
+    expect(said(first)).toContain('1 pending person is updated first; their invitation is sent again by the next run with --resend-pending');
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ resends_postponed: 1, next_step: expect.stringContaining('The invitation updated first is sent again by the next run: brevo-invite send') });
+    const second = await runCli(['send', input, '--update', '--resend-pending', '--resume', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(second.code).toBe(0);
+    expect([requestsOf(sim, 'update').length, requestsOf(sim, 'resend').length]).toEqual([1, 1]);
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ resends_postponed: 0 });
+  });
+
   test('under faults every update ends updated, nobody is invited twice, one request per action plus the list calls', async () => {
     const existing = Array.from({ length: 12 }, (_, i) => ({ email: `u${i}@x.co`, status: 'active' as const }));
     const sim = await simulator({ existing, failRate: 0.4, seed: 11, slowMs: 600, faults: ['http_503', 'reset_before', 'reset_after', 'slow', 'gateway_502'], acceptDuplicates: true });

@@ -41,6 +41,7 @@ const SUMMARY_FIELDS = [
   'counts',
   'actions',
   'access_changed',
+  'resends_postponed',
   'requests',
   'rate_limited',
   'work_ms',
@@ -145,7 +146,8 @@ describe('the summary JSON is written on every exit, with every field', () => {
       { line: 4, email: 'cy@example.com', status: 'failed', error_code: 'invalid_parameter', error_message: expect.any(String) },
     ]);
     expect(doc.resume_command).toBe(`brevo-invite send ${input} --summary-json ${summary} --resume`);
-    expect(doc.next_step).toContain('1 row failed');
+    expect(doc.next_step).toContain('Brevo refused 1 row');
+    expect(doc.next_step).toContain('correct the access in the sheet');
   });
 
   test('2: a missing input file (cron at 3 a.m.): the error, no resume command', async () => {
