@@ -4,10 +4,19 @@ import type { SendPlan } from '../run/ports.js';
 import type { CliIo } from './io.js';
 import { planQuestion, planText } from './plan-text.js';
 
-export async function confirmPlan(plan: SendPlan, io: Pick<CliIo, 'stdin' | 'stderr'>, now = Date.now()): Promise<boolean> {
+export async function confirmPlan(plan: SendPlan, io: Pick<CliIo, 'stdin' | 'stderr'>, now = Date.now(), signal?: AbortSignal): Promise<boolean> {
   io.stderr.write(planText(plan, now));
   // The interface exists before the question is written, so an answer typed (or piped) early is kept.
   const rl = createInterface({ input: io.stdin, terminal: false });
+  // Ctrl+C at the question closes it at once (an open question would keep the process waiting).
+  signal?.addEventListener(
+    'abort',
+    () => {
+      io.stderr.write('\n'); // the line after "^C"
+      rl.close();
+    },
+    { once: true },
+  );
   try {
     io.stderr.write(`${planQuestion(plan)} [y/N] `);
     const first = await rl[Symbol.asyncIterator]().next();

@@ -33,8 +33,10 @@ const code = await runCli(process.argv.slice(2), {
       count++;
       if (count === 1 && exitAtOnce !== true) {
         stop(signal); // first, so that a progress bar is put away before the notice is printed
-        if (say !== undefined) say(`${SAID[signal]}: ${notice ?? 'stopping'}`);
-        else process.stderr.write(`\n${SAID[signal]}: ${notice ?? 'stopping'}\n`);
+        const text = typeof notice === 'function' ? notice() : (notice ?? 'stopping');
+        if (text === undefined) return;
+        if (say !== undefined) say(`${SAID[signal]}: ${text}`);
+        else process.stderr.write(`\n${SAID[signal]}: ${text}\n`);
         return;
       }
       flushNow();

@@ -57,8 +57,8 @@ export interface ProgressSink {
 export interface InterruptHandlers {
   stop: (signal: 'SIGINT' | 'SIGTERM') => void;
   flushNow: () => void;
-  /** Printed at the first signal. */
-  notice?: string;
+  /** Printed at the first signal (asked then: the run may be at a stage with nothing to finish). */
+  notice?: string | (() => string | undefined);
   /** Printed before exiting at the second. */
   flushedNotice?: string;
   /** Nothing to finish gently (a dry run): the first signal already flushes and exits. */
@@ -77,7 +77,8 @@ export interface RunDeps {
   /** How a row's email appears in the logs (as is, hashed, or not at all: --log-emails). */
   logEmail?: ((email: string) => Record<string, string>) | undefined;
   /** Asked before anything is sent; false cancels the run. Absent: nobody is asked. */
-  confirm?: ((plan: SendPlan) => Promise<boolean>) | undefined;
+  /** The question; `signal` aborts it (Ctrl+C at the question), which then answers no. */
+  confirm?: ((plan: SendPlan, signal: AbortSignal) => Promise<boolean>) | undefined;
   progress?: ProgressSink | undefined;
   /** Registers what to do on SIGINT/SIGTERM (first: stop gently) and on a second one (flush now). */
   onInterrupt?: ((handlers: InterruptHandlers) => () => void) | undefined;

@@ -100,6 +100,7 @@ class SendRun {
   #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0 };
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  #asking = false;
   /** --limit left rows for a later run (the run itself goes on with the rest). */
   #limited = false;
   /** The account's users, from the one list call. */
@@ -170,7 +171,8 @@ class SendRun {
 
   #listenForSignals() {
     return this.#d.onInterrupt?.({
-      notice: 'finishing the requests in flight, then writing the results (a second Ctrl+C, or SIGTERM, stops at once)',
+      // At the question nothing is in flight: the run's own last sentence says that nothing was sent.
+      notice: () => (this.#asking ? undefined : 'finishing the requests in flight, then writing the results (a second Ctrl+C, or SIGTERM, stops at once)'),
       flushedNotice: 'Stopped at once; every finished row is in the results file. Run again with --resume.',
       stop: (signal) => {
         this.#interruptedBy = signal;
@@ -317,7 +319,8 @@ class SendRun {
     const plan = this.#sendPlan();
     if (plan.toSend === 0 || this.#d.confirm === undefined) return true;
     const asked = this.#d.clock.now();
-    const yes = await Promise.race([this.#d.confirm(plan), once(this.#control.signal, 'abort').then(() => false)]);
+    this.#asking = true;
+    const yes = await Promise.race([this.#d.confirm(plan, this.#control.signal), once(this.#control.signal, 'abort').then(() => false)]).finally(() => (this.#asking = false));
     this.#promptMs = this.#d.clock.now() - asked;
     // Ctrl+C at the question is an answer too: nothing was sent, and there is nothing to resume.
     if (this.#control.stoppedFor === 'signal') throw new AppError('interrupted', 'stopped at the question (Ctrl+C): nothing was sent');

@@ -14,6 +14,7 @@ import type { SendPlan } from '../../src/run/send-run.js';
 import { Gate } from '../../src/send/gate.js';
 import { cleanTempDirs, tempDir } from '../helpers/files.js';
 import { Capture, fakeIo } from '../helpers/fake-io.js';
+import type { InterruptHandlers } from '../../src/run/ports.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { closeSimulators, invitationRequests, sendEnv, simulator, usersCsv } from '../helpers/sim.js';
 
@@ -277,14 +278,18 @@ describe('the question, through the whole CLI at a (fake) terminal', () => {
     const input = usersCsv(dir, 3);
     const { io, stderr } = fakeIo({ tty: true, env: sendEnv(sim), args: ['send', input] });
     let interrupt: ((signal: 'SIGINT' | 'SIGTERM') => void) | undefined;
+    let notice: InterruptHandlers['notice'];
     io.onInterrupt = (handlers) => {
-      interrupt = handlers.stop;
+      [interrupt, notice] = [handlers.stop, handlers.notice];
       return () => {};
     };
     const running = runCli(['send', input], io);
     for (let i = 0; i < 100 && !stderr.text.includes('[y/N]'); i++) await new Promise((r) => setTimeout(r, 20));
     interrupt?.('SIGINT');
+    // Nothing is in flight at the question: no "finishing the requests in flight" notice.
+    expect(typeof notice === 'function' ? notice() : notice).toBeUndefined();
     expect(await running).toBe(130);
+    expect(stderr.text).toContain('[y/N] \n');
     expect(stderr.text).toContain('stopped at the question (Ctrl+C): nothing was sent');
     expect(invitationRequests(sim)).toHaveLength(0);
     expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);

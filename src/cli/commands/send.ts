@@ -79,7 +79,7 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         log,
         logEmail: emailLogger(options.logEmails),
         quietRows: pretty,
-        confirm: interactive && !options.yes && !planOnly ? (plan) => confirmPlan(plan, io) : undefined,
+        confirm: interactive && !options.yes && !planOnly ? (plan, signal) => confirmPlan(plan, io, Date.now(), signal) : undefined,
         progress: progressFor(io, log, io.stderr.isTTY === true, lines),
         onInterrupt: interruptsFor(io, log),
       },
