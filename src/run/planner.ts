@@ -33,7 +33,8 @@ export const SKIP: Record<string, string> = {
 };
 
 export function skipped(row: RowResult, code: keyof typeof SKIP, finishedAt: string, message = SKIP[code]): RowResult {
-  return { ...row, status: 'skipped', action: undefined, errorCode: code, errorMessage: message, invoiceId: undefined, creditNotes: undefined, httpStatus: undefined, finishedAt };
+  // Nothing was sent: nothing was granted (the sheet's access for the person stays in the input's cells).
+  return { ...row, status: 'skipped', action: undefined, granted: '', errorCode: code, errorMessage: message, invoiceId: undefined, creditNotes: undefined, httpStatus: undefined, finishedAt };
 }
 
 /** What the plan found, beyond the actions: for the summary. */
