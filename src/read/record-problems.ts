@@ -65,7 +65,7 @@ export function recordProblem(fields: readonly string[], line: number, endLine: 
   if (fields.length !== shape.width) {
     return {
       code: 'wrong_field_count',
-      message: `the row has ${fields.length} cells but the header has ${shape.width}: a cell containing "${shape.delimiter === '\t' ? 'tab' : shape.delimiter}" needs quotes, or a cell is missing`,
+      message: `the row has ${fields.length} ${fields.length === 1 ? 'cell' : 'cells'} but the header has ${shape.width}: a cell containing "${shape.delimiter === '\t' ? 'tab' : shape.delimiter}" needs quotes, or a cell is missing`,
     };
   }
   return undefined;
