@@ -67,6 +67,7 @@ function whoLines(plan: SendPlan): string[] {
     for (const u of plan.updates) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.email]);
     lines.push(`Access set for: ${[...byReason].map(([reason, emails]) => `${names(emails)} (${reason})`).join('; ')}.`);
   }
+  if (plan.firstInvites.length > 0) lines.push(`Invited: ${plan.firstInvites.join(', ')}${plan.actions.invite > plan.firstInvites.length ? ` and ${plan.actions.invite - plan.firstInvites.length} more` : ''}.`);
   if (plan.removals.length > 0) lines.push(`Access is removed at once for: ${names(plan.removals)}.`);
   if (plan.recentResends > 0) lines.push(`${plan.recentResends} of the invitations to send again were sent by this tool less than a day ago.`);
   return lines;
@@ -86,7 +87,8 @@ export function planText(plan: SendPlan, now: number): string {
     lines.push(`Budget: ${remaining}${limit === undefined ? '' : ` of ${limit}`} requests left${reset}.`);
   }
   lines.push(`Time needed at this budget: ${timeNeeded(estimateMs(plan.toSend, plan.budget, now, plan.concurrency, plan.budget.windowMs))}.`);
-  if (plan.actions.invite + plan.actions.update > 0) lines.push('Each invitation (and a change of access) can add a paid seat to the account (Brevo then returns an invoice_id, written in the results).');
+  const seats = plan.actions.invite + plan.actions.update;
+  if (seats > 0) lines.push(`Each invitation (and a change of access) can add a paid seat to the account: up to ${seats} here (Brevo then returns an invoice_id, written in the results).`);
   return lines.join('\n') + '\n';
 }
 

@@ -30,6 +30,8 @@ export interface SendPlan {
   removals: string[];
   /** The people whose access will be set (update), with why. */
   updates: Array<{ email: string; reason: string }>;
+  /** The first people to be invited, by name (the count is in `actions.invite`). */
+  firstInvites: string[];
   /** Of the pending invitations to send again, how many this tool sent less than a day ago. */
   recentResends: number;
   /** Rows with nothing to send, per reason (`error_code`: already_active, owner, ...). */

@@ -429,6 +429,7 @@ class SendRun {
       accessChanged: this.#notes.accessChanged,
       resendsPostponed: this.#notes.resendsPostponed,
       removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
+      firstInvites: planned.filter((s) => s.action === 'invite').slice(0, 10).map((s) => s.email!),
       updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
       recentResends: planned.filter((s) => s.action === 'resend' && s.earlier?.status === 'invited' && s.earlier.finishedAt !== undefined && this.#d.clock.now() - Date.parse(s.earlier.finishedAt) < 86_400_000).length,
       skippedBy: rows.filter((r) => r.status === 'skipped').reduce<Record<string, number>>((by, r) => ({ ...by, [r.errorCode ?? 'skipped']: (by[r.errorCode ?? 'skipped'] ?? 0) + 1 }), {}),

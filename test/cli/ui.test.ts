@@ -35,6 +35,7 @@ const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
   deferredByLimit: 0,
   accessChanged: 0,
   resendsPostponed: 0,
+  firstInvites: [],
   removals: [],
   updates: [],
   recentResends: 0,
@@ -109,6 +110,9 @@ describe('plan and question', () => {
     expect(text).toMatch(/not in account\s+1 {3}nothing to remove/);
     expect(text).toContain('Access is removed at once for: ann@x.co, bob@x.co.');
     expect(planQuestion(removal)).toBe('Remove 2 people (1 revoke, 1 cancel)?');
+    const invites = planText(plan({ toSend: 12, firstInvites: Array.from({ length: 10 }, (_, i) => `p${i}@x.co`) }), NOW);
+    expect(invites).toContain('Invited: p0@x.co, p1@x.co, p2@x.co, p3@x.co, p4@x.co, p5@x.co, p6@x.co, p7@x.co, p8@x.co, p9@x.co and 2 more.');
+    expect(invites).toContain('can add a paid seat to the account: up to 12 here');
     const updates = planText(plan({ actions: { invite: 0, update: 3, resend: 0, revoke: 0, cancel: 0 }, toSend: 3, updates: [{ email: 'ben@x.co', reason: 'changed in the sheet' }, { email: 'ann@x.co', reason: 'not set by this tool before' }, { email: 'bob@x.co', reason: 'not set by this tool before' }] }), NOW);
     expect(updates).toContain('Access set for: ben@x.co (changed in the sheet); ann@x.co, bob@x.co (not set by this tool before).');
   });
