@@ -147,13 +147,20 @@ function removalsLine(report: RunReport): string {
 
 const TITLE: Record<RunReport['command'], string> = { validate: 'Dry run (nothing sent)', plan: 'Plan (nothing sent but the list call)', send: 'Send', revoke: 'Revoke' };
 
+/** "nothing to send: already_active 10, owner 1", when the reasons are known. */
+function skippedWhy(by: Record<string, number> | undefined): string | undefined {
+  const reasons = Object.entries(by ?? {}).sort(([, a], [, b]) => b - a);
+  return reasons.length === 0 ? undefined : `nothing to send: ${reasons.map(([code, n]) => `${code} ${n}`).join(', ')} (error_code)`;
+}
+
 export function renderSummary(report: RunReport, commands: NextCommands, now = Date.now()): string {
   const lines: string[] = [];
   lines.push(`${TITLE[report.command]}: ${s(report.total, 'row')} in ${formatDuration(report.elapsedMs)}`);
   const width = Math.max(...Object.values(report.counts).map((n) => String(n).length));
   for (const [status, n] of Object.entries(report.counts) as Array<[Status, number]>) {
     if (n === 0) continue;
-    lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${MEANING[status]}`);
+    const why = status === 'skipped' ? skippedWhy(report.skippedBy) : undefined;
+    lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${why ?? MEANING[status]}`);
   }
   if (report.blankRows > 0) lines.push(`  (${s(report.blankRows, 'blank row')} ignored)`);
   if (report.leftInput > 0) lines.push(`  (and ${s(report.leftInput, 'row')} of earlier runs kept at the end of the results: people no longer in the input, or removed by --prune)`);
@@ -164,7 +171,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   if (report.command === 'plan') lines.push(plannedLine(report, now));
   if ((report.removals?.length ?? 0) > 0) lines.push(removalsLine(report));
   if (report.command !== 'validate') {
-    lines.push(`Requests: ${report.requests} used, ${report.rateLimited} of them answered "rate limited" (429)`);
+    lines.push(`Requests: ${report.requests} used by this run, ${report.rateLimited} of them answered "rate limited" (429)`);
     const budget = budgetLine(report, now);
     if (budget !== undefined) lines.push(budget);
   }

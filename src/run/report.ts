@@ -74,6 +74,8 @@ export interface RunReport {
   accessChanged?: number | undefined;
   /** Pending people updated by this run, whose resend waits for the next run. */
   resendsPostponed?: number | undefined;
+  /** Skipped rows per error_code (why nothing was sent). */
+  skippedBy?: Record<string, number> | undefined;
   /** Failed rows that Brevo refused for good: sent unchanged, they would be refused again. */
   refused?: number | undefined;
   /** Every removal of the run (revoke, cancel): who, how, and where it stands. */

@@ -266,7 +266,12 @@ class SendRun {
     const plan = this.#sendPlan();
     const budget = this.#gate.budget;
     const resetAt = budget.resetAt === undefined ? undefined : new Date(budget.resetAt).toISOString(); // times in logs are ISO
-    this.#d.log.info({ plan: { ...plan, removals: this.#d.logEmail === undefined ? plan.removals : plan.removals.length, budget: undefined, problems: undefined }, budget: { ...budget, resetAt } }, 'plan');
+    // With --log-emails no or hash, the plan's lists of people are counts, and the owner unnamed.
+    const named = this.#d.logEmail === undefined;
+    const people = named
+      ? { removals: plan.removals, updates: plan.updates, firstInvites: plan.firstInvites }
+      : { removals: plan.removals.length, updates: plan.updates.length, firstInvites: undefined, account: plan.account === undefined ? undefined : { ...plan.account, owner: undefined } };
+    this.#d.log.info({ plan: { ...plan, ...people, budget: undefined, problems: undefined }, budget: { ...budget, resetAt } }, 'plan');
   }
 
   /**
@@ -432,7 +437,7 @@ class SendRun {
       firstInvites: planned.filter((s) => s.action === 'invite').slice(0, 10).map((s) => s.email!),
       updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
       recentResends: planned.filter((s) => s.action === 'resend' && s.earlier?.status === 'invited' && s.earlier.finishedAt !== undefined && this.#d.clock.now() - Date.parse(s.earlier.finishedAt) < 86_400_000).length,
-      skippedBy: rows.filter((r) => r.status === 'skipped').reduce<Record<string, number>>((by, r) => ({ ...by, [r.errorCode ?? 'skipped']: (by[r.errorCode ?? 'skipped'] ?? 0) + 1 }), {}),
+      skippedBy: skippedBy(rows),
       account: this.#users === undefined ? undefined : { baseUrl: this.#o.baseUrl, owner: [...this.#users].find(([, u]) => u.isOwner)?.[0], users: this.#users.size },
       problems: Problems.of(rows),
       budget: this.#gate.budget,
@@ -467,10 +472,18 @@ class SendRun {
       accessChanged: this.#notes.accessChanged,
       resendsPostponed: this.#notes.resendsPostponed,
       refused: rows.filter((r) => r.status === 'failed' && !isRetryableFailure(r)).length,
+      skippedBy: skippedBy(rows),
       // This run's: a row kept as an earlier run left it was not acted on now.
       removals: this.#slots.filter((s) => !s.kept && (s.row.action === 'revoke' || s.row.action === 'cancel')).map((s) => ({ email: s.row.email, action: s.row.action!, status: s.row.status })),
     };
   }
+}
+
+/** Skipped rows per error_code: why nothing was sent. */
+function skippedBy(rows: readonly RowResult[]): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const r of rows) if (r.status === 'skipped') by[r.errorCode ?? 'skipped'] = (by[r.errorCode ?? 'skipped'] ?? 0) + 1;
+  return by;
 }
 
 function jobOf(s: Slot): SendJob {

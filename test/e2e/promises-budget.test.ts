@@ -63,7 +63,7 @@ describe('12. another client drains the shared window while 20 requests are in f
     expect(rateLimited(sim)).toBe(20);
     expect(readResults(join(dir, 'users.results.csv')).map((r) => r.status)).toEqual(Array(20).fill('invited'));
     expect(invitedTwice(sim)).toEqual([]);
-    expect(said(run)).toContain('Requests: 41 used, 20 of them answered "rate limited" (429)');
+    expect(said(run)).toContain('Requests: 41 used by this run, 20 of them answered "rate limited" (429)');
   });
 });
 

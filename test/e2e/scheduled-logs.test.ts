@@ -124,6 +124,17 @@ describe('stderr without a terminal, for a whole night with faults', () => {
     expect(readResults(join(dir, 'roster.results.csv')).map((r) => r.email)).toContain('ann@example.com');
   });
 
+  test('--log-emails no with updates, removals and an owner of the same domain: the plan line names nobody either', async () => {
+    const sim = await simulator({ existing: ['boss', 'old', 'leaver'].map((n) => ({ email: `${n}@example.com`, status: 'active' as const, isOwner: n === 'boss' })) });
+    const dir = tempDir();
+    const input = join(dir, 'roster.csv');
+    writeFileSync(input, 'email,privileges\nold@example.com,contacts:view\nnew@example.com,contacts:view\n');
+    const run = await runCli(['send', input, '--update', '--prune', '--log-level', 'debug', '--log-emails', 'no'], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(logLines(run).find((l) => l.msg === 'plan')).toMatchObject({ plan: { updates: 1, removals: 1 } });
+    expect(run.stderr).not.toMatch(/example\.com/i);
+  });
+
   test('--log-emails hash: a 12-hex hash of the address in lower case, the same in every run', async () => {
     const hash = (email: string) => createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 12);
     const first = await wholeNight(['--log-emails', 'hash']);
