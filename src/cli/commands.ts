@@ -53,10 +53,10 @@ function sendingOptions(cmd: Command, { asks = true } = {}): Command {
 
 function rosterOptions(cmd: Command): Command {
   return cmd
-    .option('--update', `change the access of people already in the account to what the sheet says${env('update')}`)
+    .option('--update', `send the sheet's access to people already in the account (the row's whole access, as an invitation carries it)${env('update')}`)
     .option('--resend-pending', `send pending invitations again (once)${env('resendPending')}`)
     .option('--prune', `also remove the people in the account whom the roster does not list (never the owner)${env('prune')}`)
-    .option('--max-prune <n|n%>', `refuse --prune when it would remove more people than this, or this share of the account (default 5)${env('maxPrune')}`)
+    .option('--max-prune <n|n%>', `refuse --prune when it would remove more people than this, or this share of the account (default 5 people)${env('maxPrune')}`)
     .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`);
 }
 
@@ -68,7 +68,7 @@ export function defineBatchCommands(program: Command, ctx: CommandContext): void
     }),
   );
 
-  rosterOptions(sendingOptions(readingOptions(program.command('send').description('Validate every row, then invite the new people (and, with --update / --resend-pending / --prune, bring the others in line). The key comes from BREVO_API_KEY or --api-key-file.').argument('<file>', 'the CSV file: a header row, then one row per person'))))
+  sendingOptions(readingOptions(rosterOptions(program.command('send').description('Validate every row, then invite the new people (and, with --update / --resend-pending / --prune, bring the others in line). The key comes from BREVO_API_KEY or --api-key-file.').argument('<file>', 'the CSV file: a header row, then one row per person'))))
     .option('--dry-run', 'validate only, like the validate command')
     .action(
       ctx.batch(async (file, flags) => {
@@ -96,7 +96,7 @@ export function defineBatchCommands(program: Command, ctx: CommandContext): void
       }),
     );
 
-  rosterOptions(sendingOptions(readingOptions(program.command('plan').description('What send (or, with --revoke, revoke) would do: validates, makes the one list call, writes every row\'s planned action to <name>.plan.csv (or -o), and sends nothing else.').argument('<file>', 'the CSV file'), { output: 'plan file (default: <name>.plan.csv beside the input)' }), { asks: false }))
+  sendingOptions(readingOptions(rosterOptions(program.command('plan').description('What send (or, with --revoke, revoke) would do: validates, makes the one list call, writes every row\'s planned action to <name>.plan.csv (or -o), and sends nothing else.').argument('<file>', 'the CSV file')), { output: 'plan file (default: <name>.plan.csv beside the input)' }), { asks: false })
     .option('--revoke', 'plan a revoke of the people the file lists, instead of a send')
     .option('--results <file>', 'the results file of earlier runs, read with --resume (default: <file>.results.csv beside the input)')
     .action(
