@@ -116,6 +116,10 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
   return 'Nothing left to do: every row is done, skipped or kept from an earlier run.';
 }
 
+/** People in the account the roster does not list, while --prune is off. */
+export const notOnRosterText = (n: number) =>
+  `${n === 1 ? '1 person' : `${n} people`} in the account (besides the owner) ${n === 1 ? 'is' : 'are'} not in this file: left as they are (when the file is the whole roster, --prune removes such people).`;
+
 /** Pending people updated now: their invitation is sent again by the next run. */
 export const postponedText = (n: number) =>
   `${n === 1 ? '1 pending person is' : `${n} pending people are`} updated first; their invitation is sent again by the next run with --resend-pending (one request per person per run).`;
@@ -168,6 +172,8 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
     lines.push(`Access in the sheet differs from what this tool last granted for ${s(report.accessChanged!, 'person', 'people')}: run with --update to apply it.`);
   }
   if ((report.resendsPostponed ?? 0) > 0) lines.push(postponedText(report.resendsPostponed!));
+  // Only in a plan: an onboarding batch is not a roster, and a send's summary would say it every night.
+  if (report.command === 'plan' && (report.notOnRoster ?? 0) > 0) lines.push(notOnRosterText(report.notOnRoster!));
   if (report.command === 'plan') lines.push(plannedLine(report, now));
   if ((report.removals?.length ?? 0) > 0) lines.push(removalsLine(report));
   if (report.command !== 'validate') {

@@ -43,6 +43,8 @@ export interface PlanNotes {
   accessChanged: number;
   /** Pending people updated now, whose resend (--resend-pending) waits for the next run. */
   resendsPostponed: number;
+  /** People in the account (not the owner) whom the roster does not list, when --prune is off. */
+  notOnRoster: number;
 }
 
 /**
@@ -100,7 +102,7 @@ function lastGranted(slot: Slot): string | undefined {
 
 /** `send`: invite, update, resend, or nothing, for each valid row. */
 export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions, listedAt: number, settleAfterMs: number): PlanNotes {
-  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0 };
+  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0 };
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;

@@ -76,6 +76,8 @@ export interface RunReport {
   resendsPostponed?: number | undefined;
   /** Skipped rows per error_code (why nothing was sent). */
   skippedBy?: Record<string, number> | undefined;
+  /** People in the account whom the roster does not list (--prune off: nobody removed). */
+  notOnRoster?: number | undefined;
   /** Failed rows that Brevo refused for good: sent unchanged, they would be refused again. */
   refused?: number | undefined;
   /** Every removal of the run (revoke, cancel): who, how, and where it stands. */

@@ -97,7 +97,7 @@ class SendRun {
   #notices: string[] = [];
   #journalEntries = new Map<string, JournalEntry>();
   readonly #rows: RowLog;
-  #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0 };
+  #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0 };
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   #asking = false;
@@ -260,6 +260,8 @@ class SendRun {
       this.#notes = planSend(this.#slots, users, options, listedAt, this.#o.settleAfterMs);
     }
     if (this.#o.prune === true && users !== undefined) this.#planPrune(users, listedAt);
+    // Without --prune, the people it would remove are counted (a plan, a summary say so).
+    else if (this.#o.command === 'send' && users !== undefined) this.#notes.notOnRoster = pruneCandidates(users, this.#roster()).length;
     if (users !== undefined) this.#confirmOrphans(users, listedAt);
     this.#limited = deferPastLimit(this.#slots, this.#o.limit) > 0;
     for (const s of this.#slots) if (s.action === undefined) this.#rows.row(s.row, s.kept === true);
@@ -274,14 +276,18 @@ class SendRun {
     this.#d.log.info({ plan: { ...plan, ...people, budget: undefined, problems: undefined }, budget: { ...budget, resetAt } }, 'plan');
   }
 
+  /** The roster's emails: of valid rows, and of rows invalid for another reason than their email (they protect it). */
+  #roster(): Set<string> {
+    return new Set(this.#slots.map((s) => s.email ?? (s.row.status === 'invalid' || s.row.status === 'duplicate' ? normalizeEmail(s.row.email) : '')).filter((e) => e !== ''));
+  }
+
   /**
    * --prune: the people in the account the roster does not list get a row each after the input's
    * rows (line empty), behind the safeguards. An earlier run's row for such a person (a removal
    * it started) becomes that row's earlier outcome, instead of a row kept apart.
    */
   #planPrune(users: Users, listedAt: number): void {
-    const roster = new Set(this.#slots.map((s) => s.email ?? (s.row.status === 'invalid' || s.row.status === 'duplicate' ? normalizeEmail(s.row.email) : '')).filter((e) => e !== ''));
-    const removals = pruneCandidates(users, roster);
+    const removals = pruneCandidates(users, this.#roster());
     // People an earlier run removed a moment ago may still be listed: kept as removed, not counted again.
     const recent = new Set(this.#orphans.filter((o) => removedMomentsAgo(o, listedAt, this.#o.settleAfterMs)).map((o) => normalizeEmail(o.email)));
     checkPrune(this.#slots, users, removals.filter((r) => !recent.has(r.email)), this.#o.maxPrune ?? DEFAULT_MAX_PRUNE);
@@ -471,6 +477,7 @@ class SendRun {
       notices: this.#notices,
       accessChanged: this.#notes.accessChanged,
       resendsPostponed: this.#notes.resendsPostponed,
+      notOnRoster: this.#notes.notOnRoster,
       refused: rows.filter((r) => r.status === 'failed' && !isRetryableFailure(r)).length,
       skippedBy: skippedBy(rows),
       // This run's: a row kept as an earlier run left it was not acted on now.

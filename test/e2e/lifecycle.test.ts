@@ -64,6 +64,13 @@ describe('plan', () => {
     expect(said(ok)).toMatch(/Would send 5 requests \(invite 1, update 2, revoke 1, cancel 1\)/);
     expect(said(ok)).toContain('Would remove (2): leaver@x.co, unanswered@x.co');
     expect([...sim.users.keys()].sort()).toEqual(account.map((u) => u.email).sort()); // nothing changed
+    expect(said(ok)).toContain('1 pending person is updated first');
+
+    // Without --update and --prune: what the account holds besides the file is said, with the flags that act on it.
+    const plain = await runCli(['plan', input], { env: sendEnv(sim) });
+    expect(plain.code).toBe(0);
+    expect(said(plain)).toMatch(/skipped\s+3\s+nothing to send: already_active 1, already_pending 1, owner 1 \(error_code\)/);
+    expect(said(plain)).toContain('2 people in the account (besides the owner) are not in this file: left as they are');
   });
 });
 
