@@ -151,10 +151,10 @@ function removalsLine(report: RunReport): string {
 
 const TITLE: Record<RunReport['command'], string> = { validate: 'Dry run (nothing sent)', plan: 'Plan (nothing sent but the list call)', send: 'Send', revoke: 'Revoke' };
 
-/** "nothing to send: already_active 10, owner 1", when the reasons are known. */
+/** "nothing to send (error_code: already_active 10, owner 1)", when the reasons are known. */
 function skippedWhy(by: Record<string, number> | undefined): string | undefined {
   const reasons = Object.entries(by ?? {}).sort(([, a], [, b]) => b - a);
-  return reasons.length === 0 ? undefined : `nothing to send: ${reasons.map(([code, n]) => `${code} ${n}`).join(', ')} (error_code)`;
+  return reasons.length === 0 ? undefined : `nothing to send (error_code: ${reasons.map(([code, n]) => `${code} ${n}`).join(', ')})`;
 }
 
 export function renderSummary(report: RunReport, commands: NextCommands, now = Date.now()): string {

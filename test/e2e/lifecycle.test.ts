@@ -69,7 +69,7 @@ describe('plan', () => {
     // Without --update and --prune: what the account holds besides the file is said, with the flags that act on it.
     const plain = await runCli(['plan', input], { env: sendEnv(sim) });
     expect(plain.code).toBe(0);
-    expect(said(plain)).toMatch(/skipped\s+3\s+nothing to send: already_active 1, already_pending 1, owner 1 \(error_code\)/);
+    expect(said(plain)).toMatch(/skipped\s+3\s+nothing to send \(error_code: already_active 1, already_pending 1, owner 1\)/);
     expect(said(plain)).toContain('2 people in the account (besides the owner) are not in this file: left as they are');
   });
 });
