@@ -1,7 +1,7 @@
 /** `brevo-invite send <file>`: validate, then bring the account in line, against Brevo or the simulator. */
 import { systemClock } from '../../clock.js';
 import { usageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
+import { createLogger, type Logger } from '../../log.js';
 import type { RunReport } from '../../run/report.js';
 import { sendRun } from '../../run/send-run.js';
 import { BrevoClient, createPool } from '../../send/client.js';
@@ -50,28 +50,7 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
   try {
     log.debug({ baseUrl, resultsPath: inputs.resultsPath, concurrency: options.concurrency, ratePerSecond: options.ratePerSecond }, 'send started');
     const report = await sendRun(
-      {
-        ...inputs,
-        command: mode.command,
-        planOnly,
-        outputPath,
-        prune: options.prune,
-        maxPrune: options.maxPrune,
-        baseUrl,
-        runId: io.runId ?? '',
-        concurrency: options.concurrency,
-        ratePerSecond: options.ratePerSecond,
-        maxRetries: options.maxRetries,
-        maxWaitMs: options.maxWaitMs,
-        settleAfterMs: options.timeoutMs + options.settleGraceMs,
-        limit: options.limit,
-        resume: options.resume,
-        skipExisting: options.skipExisting,
-        update: options.update,
-        resendPending: options.resendPending,
-        knownBudget: knownBudget(options.summaryJson, io.cwd, baseUrl, Date.now()),
-        replaceResults: mode.replaceResults === true,
-      },
+      { ...inputs, ...runOptions(options, mode, baseUrl, io), outputPath },
       {
         api: new BrevoClient({ baseUrl, apiKey, timeoutMs: options.timeoutMs, dispatcher: pool }),
         clock: systemClock,
@@ -84,14 +63,42 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         onInterrupt: interruptsFor(io, log),
       },
     );
-    // At a terminal the summary says it all; in a log, how the run ended is worth a level of its own.
-    const level = pretty || report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 || report.stoppedFor === 'signal' ? 'warn' : 'error';
-    const name = planOnly ? 'plan' : mode.command;
-    // A run that stopped early says why and what to do in its last line, as the summary does.
-    const why = report.stoppedFor === undefined ? undefined : nextStep(report, { resume: resumeCommand(io.args), send: '' }).replace(/\s*\n\s*/g, ' ');
-    log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, why === undefined ? `${name} finished` : `${name} stopped early: ${why}`);
+    logEnd(log, report, pretty, planOnly ? 'plan' : mode.command, io);
     return { report: { ...report, input: file }, baseUrl };
   } finally {
     await pool.close();
   }
+}
+
+/** What the run is told, from the resolved options (the inputs and the output path come apart). */
+function runOptions(options: ReturnType<typeof resolveSendOptions>, mode: SendCommandMode, baseUrl: string, io: CliIo) {
+  const planOnly = mode.planOnly === true;
+  return {
+    command: mode.command,
+    planOnly,
+    prune: options.prune,
+    maxPrune: options.maxPrune,
+    baseUrl,
+    runId: io.runId ?? '',
+    concurrency: options.concurrency,
+    ratePerSecond: options.ratePerSecond,
+    maxRetries: options.maxRetries,
+    maxWaitMs: options.maxWaitMs,
+    settleAfterMs: options.timeoutMs + options.settleGraceMs,
+    limit: options.limit,
+    resume: options.resume,
+    skipExisting: options.skipExisting,
+    update: options.update,
+    resendPending: options.resendPending,
+    knownBudget: knownBudget(options.summaryJson, io.cwd, baseUrl, Date.now()),
+    replaceResults: mode.replaceResults === true,
+  };
+}
+
+/** The run's last log line: at a terminal the summary says it all; in a log, how it ended is worth a level of its own. */
+function logEnd(log: Logger, report: RunReport, pretty: boolean, name: string, io: CliIo): void {
+  const level = pretty || report.exitCode === 0 ? 'info' : report.exitCode === 1 || report.exitCode === 75 || report.stoppedFor === 'signal' ? 'warn' : 'error';
+  // A run that stopped early says why and what to do in its last line, as the summary does.
+  const why = report.stoppedFor === undefined ? undefined : nextStep(report, { resume: resumeCommand(io.args), send: '' }).replace(/\s*\n\s*/g, ' ');
+  log[level]({ counts: report.counts, requests: report.requests, rateLimited: report.rateLimited, exitCode: report.exitCode, stoppedFor: report.stoppedFor, stopDetail: report.stopDetail }, why === undefined ? `${name} finished` : `${name} stopped early: ${why}`);
 }
