@@ -76,6 +76,7 @@ const WHY_DEFERRED: Record<string, (report: RunReport) => string> = {
   unavailable: (r) => `Brevo did not answer the list of users${r.stopDetail === undefined ? '' : ` (${printable(r.stopDetail)})`}; check the network, or try again later`,
   budget: () => "Brevo's rate-limit budget ran out for now",
   locked: () => 'another run took over the lock of the results file',
+  unsettled: () => "Brevo's list could not yet be trusted for requests whose answer was unclear (Brevo may record a request some seconds late), and waiting longer would pass --max-wait; --resume checks them before sending anything again",
   disk: (r) => `the results could not be written${r.stopDetail === undefined ? '' : ` (${printable(r.stopDetail)})`}; free some space first`,
 };
 

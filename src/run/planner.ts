@@ -11,6 +11,7 @@
 import { ACTIONS } from '../send/actions.js';
 import type { UserState, Users } from '../send/users.js';
 import type { ActionName, RowResult } from '../types.js';
+import { withEarlierReceipts } from '../send/receipts.js';
 import { holdsOutcome, keepEarlier, type Slot } from './slots.js';
 
 export interface SendPlanOptions {
@@ -64,7 +65,7 @@ export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: n
   const state = users?.get(slot.email!);
   if (users !== undefined && spec.tookEffect(state)) {
     const attempts = Math.max(1, slot.earlier?.attempts ?? 0);
-    slot.row = {
+    slot.row = withEarlierReceipts({
       ...slot.row,
       // What that request granted is what the earlier run's row said (the sheet may have changed since).
       granted: slot.earlier?.granted ?? '',
@@ -77,11 +78,11 @@ export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: n
       invoiceId: undefined,
       creditNotes: undefined,
       errorMessage: `the answer was lost when an earlier run stopped; ${spec.confirmed}`,
-    };
+    }, slot.earlier);
     return true;
   }
   if (users === undefined || listedAt < flight.sentAt + settleAfterMs) {
-    slot.row = { ...slot.row, attempts: slot.earlier?.attempts ?? slot.row.attempts };
+    slot.row = withEarlierReceipts({ ...slot.row, attempts: slot.earlier?.attempts ?? slot.row.attempts }, slot.earlier);
     slot.action = flight.action;
     slot.settleFirst = flight.sentAt;
     return true;
@@ -119,12 +120,11 @@ export function planSend(slots: readonly Slot[], users: Users | undefined, optio
     if (action === 'keep') [slot.row, slot.kept] = [keepEarlier(slot.row, slot.earlier!), true];
     else if (typeof action === 'string') {
       slot.action = action;
-      // An earlier invitation's invoice stays with the row; nothing is granted by a resend: the
-      // row keeps what is known of the person's access.
-      const invoiceId = slot.earlier?.invoiceId;
-      slot.row = { ...slot.row, ...(invoiceId === undefined ? {} : { invoiceId }), ...(action === 'resend' ? { granted: lastGranted(slot) ?? '' } : {}) };
+      // Earlier receipts stay with the row; nothing is granted by a resend: the row keeps what is
+      // known of the person's access.
+      slot.row = withEarlierReceipts({ ...slot.row, ...(action === 'resend' ? { granted: lastGranted(slot) ?? '' } : {}) }, slot.earlier);
     }
-    else slot.row = skipped(slot.row, action.skip, at);
+    else slot.row = withEarlierReceipts(skipped(slot.row, action.skip, at), slot.earlier);
   }
   return notes;
 }
@@ -188,15 +188,15 @@ export function planRevoke(slots: readonly Slot[], users: Users, listedAt: numbe
     if (state === undefined) {
       // Gone: removed by an earlier run (kept as it was), or never in the account.
       if (e !== undefined && (e.status === 'revoked' || e.status === 'cancelled')) [slot.row, slot.kept] = [keepEarlier(slot.row, e), true];
-      else slot.row = skipped(slot.row, 'not_a_user', at);
+      else slot.row = withEarlierReceipts(skipped(slot.row, 'not_a_user', at), e);
     } else if (state.isOwner) {
-      slot.row = skipped(slot.row, 'owner', at);
+      slot.row = withEarlierReceipts(skipped(slot.row, 'owner', at), e);
     } else if (e !== undefined && removedMomentsAgo(e, listedAt, settleAfterMs)) {
       // Removed a moment ago, and still listed: Brevo records some seconds late. Kept, not sent again.
       [slot.row, slot.kept] = [keepEarlier(slot.row, e), true];
     } else {
       slot.action = state.status === 'active' ? 'revoke' : 'cancel';
-      slot.row = { ...slot.row, action: slot.action };
+      slot.row = withEarlierReceipts({ ...slot.row, action: slot.action }, e);
     }
   }
 }

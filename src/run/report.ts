@@ -4,7 +4,8 @@
  */
 import { ACTION_NAMES, STATUSES, type ActionName, type RowResult, type Status } from '../types.js';
 
-export type StopReason = 'auth' | 'permission' | 'signal' | 'budget' | 'limit' | 'unavailable' | 'locked' | 'disk';
+/** Why a run stopped early; `unsettled`: it ran to the end, but unclear requests could not be checked within --max-wait. */
+export type StopReason = 'auth' | 'permission' | 'signal' | 'budget' | 'limit' | 'unavailable' | 'locked' | 'disk' | 'unsettled';
 
 export const EXIT = {
   ok: 0,

@@ -158,7 +158,7 @@ class SendRun {
       if (this.#o.planOnly === true) return await this.#writePlan();
       if (!(await this.#confirm())) throw new AppError('cancelled', 'cancelled at the prompt: nothing was sent');
       await this.#send();
-      return this.#report(this.#control.stoppedFor ?? (this.#limited ? 'limit' : undefined));
+      return this.#report(this.#control.stoppedFor ?? (this.#limited ? 'limit' : this.#unsettled() ? 'unsettled' : undefined));
     } catch (err) {
       // Stopped on an error after the list call (a refused prune, a full disk): the summary still
       // says what was done (the requests made, the rows).
@@ -449,6 +449,11 @@ class SendRun {
       budget: this.#gate.budget,
       concurrency: this.#o.concurrency,
     };
+  }
+
+  /** Rows whose unclear request could not be checked against the list within --max-wait. */
+  #unsettled(): boolean {
+    return this.#slots.some((s) => s.row.status === 'deferred' && s.row.errorCode === 'outcome_unknown');
   }
 
   #report(stoppedFor: StopReason | undefined, command: Command = this.#o.command): RunReport {

@@ -14,6 +14,7 @@ const DEFER_REASON: Record<StopReason, { code: string; message: string }> = {
   limit: { code: 'limit', message: 'not sent: --limit was reached for this run' },
   unavailable: { code: 'brevo_unavailable', message: 'not sent: Brevo did not answer the invited-users list call, so the run stopped before sending' },
   locked: { code: 'lock_lost', message: 'not sent: another run took over the lock on this results file, so this run stopped' },
+  unsettled: { code: 'outcome_unknown', message: 'Brevo answered unclearly; it may still record the request, and the run could not wait that long (--max-wait): --resume checks it before sending again' },
   disk: { code: 'not_recorded', message: 'not sent: the results file or the journal could not be written (the disk is full, or writing was refused), so the run stopped' },
 };
 
@@ -55,5 +56,5 @@ export class RunControl {
 
 export function deferredRow(row: RowResult, reason: StopReason, attempts = row.attempts, extra?: Partial<RowResult>): RowResult {
   const { code, message } = DEFER_REASON[reason];
-  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, creditNotes: undefined, httpStatus: undefined, finishedAt: undefined, ...extra };
+  return { ...row, status: 'deferred', errorCode: code, errorMessage: message, attempts, httpStatus: undefined, finishedAt: undefined, ...extra };
 }

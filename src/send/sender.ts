@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { ActionName, RowResult } from '../types.js';
 import { ACTIONS, type ActionSpec, type Target } from './actions.js';
 import type { Answer, ApiRequest } from './client.js';
+import { joinReceipts } from './receipts.js';
 import { classify, type Outcome } from './classify.js';
 import { deferredRow, type RunControl } from './control.js';
 import type { Gate } from './gate.js';
@@ -62,22 +63,20 @@ export const FORBIDDEN_STREAK_LIMIT = 5;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function finished(row: RowResult, spec: ActionSpec, attempts: number, now: number, outcome: Outcome, extra: Partial<RowResult> = {}): RowResult {
-  // The invoice of an earlier invitation stays with the row when a later action (an update, a
-  // resend) finishes it: the file must go on saying who was billed for a seat.
+  // The receipts of earlier actions for the person (carried on the row) stay with it, and this
+  // action's are added: the file must go on saying who was billed for a seat, and credited.
   const base: RowResult = {
     ...row,
     action: spec.name,
     attempts,
     finishedAt: new Date(now).toISOString(),
-    invoiceId: row.invoiceId,
-    creditNotes: undefined,
     errorCode: undefined,
     errorMessage: undefined,
     httpStatus: undefined,
   };
   switch (outcome.type) {
     case 'done':
-      return { ...base, status: spec.done, invoiceId: outcome.invoiceId ?? row.invoiceId, creditNotes: outcome.creditNotes, httpStatus: outcome.status, ...extra };
+      return { ...base, status: spec.done, invoiceId: joinReceipts(row.invoiceId, outcome.invoiceId), creditNotes: joinReceipts(row.creditNotes, outcome.creditNotes), httpStatus: outcome.status, ...extra };
     case 'already':
       return { ...base, status: 'skipped', errorCode: spec.alreadyCode, errorMessage: `${spec.alreadyText ?? 'Brevo says it is already so'} (${outcome.code}: ${outcome.message})`, httpStatus: outcome.status, ...extra };
     case 'rejected':
@@ -190,7 +189,7 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdi
     });
   }
   if (!verdict.trusted) {
-    return { ...deferredRow(row, 'budget', p.attempts), errorCode: 'outcome_unknown', errorMessage: `Brevo answered ${happened}; it may still record the request, and the run could not wait that long (--max-wait): --resume checks it before sending again` };
+    return { ...deferredRow(row, 'unsettled', p.attempts), errorCode: 'outcome_unknown', errorMessage: `Brevo answered ${happened}; it may still record the request, and the run could not wait that long (--max-wait): --resume checks it before sending again` };
   }
   if (p.retries >= deps.policy.maxRetries) {
     // The list says the last request was not processed: a plain failure, that --resume sends again.

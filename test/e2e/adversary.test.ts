@@ -283,3 +283,50 @@ describe("a gateway's 4xx page on an invitation or an update", () => {
     expect(invitedTwice(sim)).toEqual([]);
   });
 });
+
+describe('receipts across nights (found by a fourth adversarial round)', () => {
+  test("a person invited, pruned, and back on the roster keeps every invoice and credit note of theirs on their row", async () => {
+    const sim = await simulator({ existing: [{ email: 'boss@x.co', status: 'active', isOwner: true }, { email: 'k1@x.co', status: 'active' }, { email: 'x0@x.co', status: 'active' }] });
+    const dir = tempDir();
+    const input = roster(dir, ['k1@x.co', 'n1@x.co']);
+    const results = join(dir, 'roster.results.csv');
+    const night = async (emails: string[]) => {
+      roster(dir, emails);
+      const run = await runCli(['send', input, '--resume', '--prune'], { env: sendEnv(sim) });
+      expect(run.code).toBe(0);
+      return new Map(readResults(results).map((r) => [r.email, r]));
+    };
+    const first = await night(['k1@x.co', 'n1@x.co']);
+    const n1Invoice = first.get('n1@x.co')!.invoice_id;
+    const x0Credit = first.get('x0@x.co')!.credit_notes;
+    expect(first.get('x0@x.co')).toMatchObject({ status: 'revoked', line: '' });
+    expect([n1Invoice, x0Credit]).toEqual([expect.stringMatching(/^INV-/), expect.stringMatching(/\S/)]);
+
+    const second = await night(['k1@x.co']); // n1 left: pending, so cancelled
+    expect(second.get('n1@x.co')).toMatchObject({ status: 'cancelled', invoice_id: n1Invoice });
+
+    const third = await night(['k1@x.co', 'n1@x.co', 'x0@x.co']); // both back
+    const n1 = third.get('n1@x.co')!;
+    const x0 = third.get('x0@x.co')!;
+    expect(n1.status).toBe('invited');
+    expect((n1.invoice_id ?? '').split('; ')).toEqual([n1Invoice, expect.stringMatching(/^INV-/)]);
+    expect(x0).toMatchObject({ status: 'invited', credit_notes: x0Credit });
+    expect(x0.invoice_id).toMatch(/^INV-/);
+    expect(sim.invitations().get('n1@x.co')).toBe(2); // once per time on the roster
+  });
+});
+
+describe('a run that ends with requests it could not check within --max-wait', () => {
+  test('says so: stopped_for "unsettled", exit 75, and not that the budget ran out', async () => {
+    const sim = await simulator({ faultPlan: (n) => (n === 1 ? 'hang' : undefined) });
+    const dir = tempDir();
+    const summary = join(dir, 's.json');
+    const run = await runCli(['send', roster(dir, ['ann@x.co']), '--timeout', '500', '--max-retries', '0', '--max-wait', '1s', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(run.code).toBe(75);
+    const doc = JSON.parse(readFileSync(summary, 'utf8'));
+    expect(doc).toMatchObject({ stopped_for: 'unsettled', exit_code: 75 });
+    expect(doc.next_step).toContain("Brevo's list could not yet be trusted");
+    expect(doc.next_step).not.toContain('budget');
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'deferred', error_code: 'outcome_unknown' });
+  });
+});
