@@ -24,6 +24,7 @@ import { isFinal, isRetryableFailure, readPrevious } from '../write/previous.js'
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
+import { withEarlierReceipts } from '../send/receipts.js';
 import { planRevoke, planSend, removedMomentsAgo, type PlanNotes } from './planner.js';
 import { planView } from './plan-view.js';
 import { RowLog } from './row-log.js';
@@ -238,7 +239,9 @@ class SendRun {
       }
       // A row still to be checked stays marked, so that the next --resume checks it before sending.
       const unknown = s.inFlight === undefined ? {} : { errorCode: 'outcome_unknown', errorMessage: 'sent by an earlier run without an answer; not yet checked against Brevo' };
-      s.row = deferredRow(s.row, reason, s.earlier?.attempts ?? s.row.attempts, unknown);
+      // Without the list the action is not known yet: the one in flight, else the earlier run's, else an invitation.
+      const action = s.inFlight?.action ?? s.earlier?.action ?? s.row.action;
+      s.row = withEarlierReceipts(deferredRow({ ...s.row, action }, reason, s.earlier?.attempts ?? s.row.attempts, unknown), s.earlier);
     }
     for (const s of this.#slots) this.#rows.row(s.row);
     // A plan writes its own file, never the results file it only reads (another run may own it).

@@ -330,3 +330,25 @@ describe('a run that ends with requests it could not check within --max-wait', (
     expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'deferred', error_code: 'outcome_unknown' });
   });
 });
+
+describe('a run that cannot have the list', () => {
+  test("defers each row with the action it was on (an update stays an update), and keeps the person's receipts", async () => {
+    const first = await simulator({ existing: [{ email: 'ann@x.co', status: 'active' }], faultPlan: (_n, _e, action) => (action === 'update' ? 'http_503' : undefined) });
+    const dir = tempDir();
+    const input = roster(dir, ['ann@x.co', 'new@x.co']);
+    expect((await runCli(['send', input, '--update', '--max-retries', '0'], { env: sendEnv(first) })).code).toBe(1);
+    const results = join(dir, 'roster.results.csv');
+    const newInvoice = readResults(results)[1]!.invoice_id;
+    expect(readResults(results).map((r) => [r.email, r.status, r.action])).toEqual([
+      ['ann@x.co', 'failed', 'update'],
+      ['new@x.co', 'invited', 'invite'],
+    ]);
+    const down = await simulator({ failRate: 1, faults: ['http_503'], faultsOnList: true });
+    const run = await runCli(['send', input, '--update', '--resume', '--max-retries', '0'], { env: sendEnv(down) });
+    expect(run.code).toBe(75);
+    expect(readResults(results).map((r) => [r.email, r.status, r.action, r.invoice_id])).toEqual([
+      ['ann@x.co', 'deferred', 'update', ''],
+      ['new@x.co', 'invited', 'invite', newInvoice],
+    ]);
+  });
+});
