@@ -44,7 +44,7 @@ function sendingOptions(cmd: Command, { asks = true } = {}): Command {
     .option('--timeout <ms>', `per request (default ${DEFAULTS.timeoutMs})${env('timeout')}`)
     .option('--max-wait <duration>', `longest wait for a rate-limit window before stopping with the rest deferred (default 1h)${env('maxWait')}`)
     .option('--settle-grace <duration>', `after an unclear answer, how long Brevo is given to record the request before its list is believed (default 30s after --timeout)${env('settleGrace')}`)
-    .option('--limit <n>', `send at most n requests this run${env('limit')}`)
+    .option('--limit <n>', `send at most n requests this run, besides the list call(s)${env('limit')}`)
     .option('--resume', `continue from the results file: keep finished rows, send the rest${env('resume')}`)
     .option('--base-url <url>', `API base URL (default ${DEFAULTS.baseUrl})${env('baseUrl')}`)
     .option('--api-key-file <file>', `read the API key from this file${env('apiKeyFile')}`)

@@ -112,6 +112,8 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
     return `Open the results file: ${s(c.failed, 'row')} failed (see error_code and error_message). Those that failed for a reason that can pass (Brevo unavailable, the network, an unclear answer) are tried again by: ${resume}`;
   }
   if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
+  const waiting = report.removalsWaiting ?? 0;
+  if (waiting > 0) return `${s(waiting, 'removal')} that an earlier --prune run deferred ${waiting === 1 ? 'is' : 'are'} left as ${waiting === 1 ? 'it is' : 'they are'}: only a run with --prune sends ${waiting === 1 ? 'it' : 'them'} (after checking the roster again).`;
   const postponed = report.resendsPostponed ?? 0;
   if (postponed > 0) return `${postponed === 1 ? 'The invitation' : `The ${postponed} invitations`} updated first ${postponed === 1 ? 'is' : 'are'} sent again by the next run: ${resume}`;
   return 'Nothing left to do: every row is done, skipped or kept from an earlier run.';

@@ -79,6 +79,8 @@ export interface RunReport {
   skippedBy?: Record<string, number> | undefined;
   /** People in the account whom the roster does not list (--prune off: nobody removed). */
   notOnRoster?: number | undefined;
+  /** Removals an earlier --prune run deferred, left as they are by a run without --prune. */
+  removalsWaiting?: number | undefined;
   /** Failed rows that Brevo refused for good: sent unchanged, they would be refused again. */
   refused?: number | undefined;
   /** Every removal of the run (revoke, cancel): who, how, and where it stands. */

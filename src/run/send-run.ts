@@ -487,6 +487,7 @@ class SendRun {
       resendsPostponed: this.#notes.resendsPostponed,
       notOnRoster: this.#notes.notOnRoster,
       refused: rows.filter((r) => r.status === 'failed' && !isRetryableFailure(r)).length,
+      removalsWaiting: this.#o.prune === true ? 0 : this.#orphans.filter((o) => o.status === 'deferred' && (o.action === 'revoke' || o.action === 'cancel')).length,
       skippedBy: skippedBy(rows),
       // This run's: a row kept as an earlier run left it was not acted on now.
       removals: this.#slots.filter((s) => !s.kept && (s.row.action === 'revoke' || s.row.action === 'cancel')).map((s) => ({ email: s.row.email, action: s.row.action!, status: s.row.status })),

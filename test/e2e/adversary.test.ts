@@ -352,3 +352,18 @@ describe('a run that cannot have the list', () => {
     ]);
   });
 });
+
+describe('removals an earlier --prune run deferred', () => {
+  test('are not sent by a run without --prune, and its next step says so', async () => {
+    const sim = await simulator({ existing: ['keep', 'l1', 'l2'].map((n) => ({ email: `${n}@x.co`, status: 'active' as const })) });
+    const dir = tempDir();
+    const input = roster(dir, ['keep@x.co']);
+    expect((await runCli(['send', input, '--prune', '--limit', '1'], { env: sendEnv(sim) })).code).toBe(75);
+    expect(sim.removals).toHaveLength(1);
+    const summary = join(dir, 's.json');
+    const run = await runCli(['send', input, '--resume', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(sim.removals).toHaveLength(1);
+    expect(JSON.parse(readFileSync(summary, 'utf8')).next_step).toBe('1 removal that an earlier --prune run deferred is left as it is: only a run with --prune sends it (after checking the roster again).');
+  });
+});
