@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { RowResult } from '../types.js';
 import { checkReplaceable } from '../write/existing.js';
-import { acquireLock, lockPath } from '../write/lock.js';
+import { acquireLock, hardLinksWarning, lockPath } from '../write/lock.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
 import { openPlan, type PlanOptions } from './plan.js';
@@ -20,7 +20,11 @@ export async function dryRun(options: DryRunOptions): Promise<RunReport> {
   const now = options.now ?? Date.now;
   const started = now();
   // A dry run writes the same default file as a send: it must not replace one a send is writing.
-  const lock = await acquireLock(options.resultsPath, { runId: options.runId, onTakeover: (why) => options.log.warn({ lock: lockPath(options.resultsPath), why }, `took over a stale lock: ${why}`) });
+  const lock = await acquireLock(options.resultsPath, {
+    runId: options.runId,
+    onTakeover: (why) => options.log.warn({ lock: lockPath(options.resultsPath), why }, `took over a stale lock: ${why}`),
+    onHardLinks: (names) => options.log.warn({ results: options.resultsPath, names }, hardLinksWarning(options.resultsPath, names)),
+  });
   try {
     removeLeftoverTemps(options.resultsPath);
     await checkReplaceable(options.resultsPath, 'validate');

@@ -19,7 +19,7 @@ import { encodeCarried } from '../write/columns.js';
 import { checkPlanTarget, checkReplaceable } from '../write/existing.js';
 import { Journal, journalPath, readJournal, settleJournal, type JournalEntry } from '../write/journal.js';
 import { LiveResults } from '../write/live-results.js';
-import { acquireLock, lockPath, type Lock } from '../write/lock.js';
+import { acquireLock, hardLinksWarning, lockPath, type Lock } from '../write/lock.js';
 import { isFinal, isRetryableFailure, readPrevious } from '../write/previous.js';
 import { writeResults } from '../write/results-file.js';
 import { removeLeftoverTemps } from '../write/temp-files.js';
@@ -75,6 +75,7 @@ export async function sendRun(options: SendRunOptions, deps: RunDeps): Promise<R
     runId: options.runId,
     onTakeover: (why) => deps.log.warn({ lock: lockPath(locked), why }, `took over a stale lock: ${why}`),
     onLost: () => run.lost(),
+    onHardLinks: (names) => deps.log.warn({ results: locked, names }, hardLinksWarning(locked, names)),
   });
   const run = new SendRun(options, deps, lock);
   try {

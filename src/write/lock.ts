@@ -26,6 +26,9 @@ import { isRunning } from './process-alive.js';
 
 export const lockPath = (resultsPath: string) => `${resultsPath}.lock`;
 
+export const hardLinksWarning = (resultsPath: string, names: number) =>
+  `${resultsPath} has ${names} names (hard links): a run started through another of them is not kept out by this run's lock; use one name, or a symlink`;
+
 export const HEARTBEAT_MS = 5_000;
 export const STALE_MS = 60_000;
 /** A takeover file older than this was left by a run that died while taking over. */
@@ -65,6 +68,11 @@ export interface LockOptions {
   onTakeover?: (why: string) => void;
   /** Told when the lock turns out to be another run's (it was taken over while this run was stopped). */
   onLost?: () => void;
+  /**
+   * Told when the results file has other names (hard links): a run through another name takes
+   * another lock, so it is not kept out. A symlink is followed; a hard link cannot be.
+   */
+  onHardLinks?: (names: number) => void;
   /** How long a lock stale by its age is watched for a refresh before it is taken over (tests shorten it). */
   watchMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -187,6 +195,12 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
 
 export async function acquireLock(resultsPath: string, options: LockOptions): Promise<Lock> {
   const path = lockPath(resultsPath);
+  try {
+    const names = statSync(resultsPath).nlink;
+    if (names > 1) options.onHardLinks?.(names);
+  } catch {
+    // Not there yet: a new file has one name.
+  }
   const now = options.now ?? Date.now;
   const me = { host: options.host ?? hostname(), pid: options.pid ?? process.pid, system: options.system ?? systemId() };
   const content = JSON.stringify({ pid: me.pid, host: me.host, system: me.system, run_id: options.runId, started: new Date(now()).toISOString() });

@@ -1,6 +1,6 @@
 /** The lock's heartbeat on real files, with an injected clock and sleep (no waiting on timers). */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { existsSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, linkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock } from '../../src/write/lock.js';
 import { cleanTempDirs, tempDir } from '../helpers/files.js';
@@ -56,5 +56,16 @@ describe('the lock', () => {
     expect(lock.isHeld()).toBe(true);
     lock.release();
     dead.release();
+  });
+
+  test('a results file with other names (hard links) is said, since a run through another name takes another lock', async () => {
+    const dir = tempDir();
+    const results = join(dir, 'r.csv');
+    writeFileSync(results, 'x');
+    const told: number[] = [];
+    (await acquireLock(results, { runId: 'a', onHardLinks: (n) => told.push(n) })).release();
+    linkSync(results, join(dir, 'other-name.csv'));
+    (await acquireLock(results, { runId: 'b', onHardLinks: (n) => told.push(n) })).release();
+    expect(told).toEqual([2]);
   });
 });
