@@ -55,6 +55,7 @@ function rosterOptions(cmd: Command): Command {
   return cmd
     .option('--update', `send the sheet's access to people already in the account (the row's whole access, as an invitation carries it)${env('update')}`)
     .option('--resend-pending', `send pending invitations again (once)${env('resendPending')}`)
+    .option('--resend-after <duration>', `with --resend-pending, leave alone an invitation this tool sent more recently than this (default 1d; 0: any)${env('resendAfter')}`)
     .option('--prune', `also remove the people in the account whom the roster does not list (never the owner)${env('prune')}`)
     .option('--max-prune <n|n%>', `refuse --prune when it would remove more people than this, or this share of the account (default 5 people)${env('maxPrune')}`)
     .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`);

@@ -24,6 +24,8 @@ export const DEFAULTS = {
    * counted from the end of --timeout, before its users list is believed when it says "not there".
    */
   settleGraceMs: 30_000,
+  /** --resend-pending leaves alone an invitation this tool sent more recently than this. */
+  resendAfterMs: 24 * 60 * 60_000,
   maxRecordBytes: 64 * 1024,
   baseUrl: 'https://api.brevo.com/v3',
   /** JSON logs (cron) say what each row did; at a terminal the progress bar does, so only warnings. */
@@ -52,6 +54,7 @@ export const ENV_NAMES = {
   apiKeyFile: 'BREVO_API_KEY_FILE',
   update: 'BREVO_UPDATE',
   resendPending: 'BREVO_RESEND_PENDING',
+  resendAfter: 'BREVO_RESEND_AFTER',
   settleGrace: 'BREVO_SETTLE_GRACE',
   prune: 'BREVO_PRUNE',
   maxPrune: 'BREVO_MAX_PRUNE',
@@ -160,6 +163,7 @@ const sendSchema = z.object({
   apiKeyFile: z.string().min(1).optional(),
   update: switchValue.optional(),
   resendPending: switchValue.optional(),
+  resendAfter: duration('a duration such as 1d, 12h or 0 (a bare number is seconds)', 1000).optional(),
   settleGrace: duration('a duration such as 30s (a bare number is seconds)', 1000).optional(),
   prune: switchValue.optional(),
   maxPrune: z
@@ -220,6 +224,7 @@ export interface SendOptions extends CommonOptions {
   apiKeyFile?: string | undefined;
   update: boolean;
   resendPending: boolean;
+  resendAfterMs: number;
   settleGraceMs: number;
   prune: boolean;
   maxPrune: MaxPrune;
@@ -228,7 +233,7 @@ export interface SendOptions extends CommonOptions {
 const READ_NAMES: OptionName[] = ['roles', 'delimiter', 'encoding', 'maxRecordSize', 'logLevel', 'logFormat', 'summaryJson', 'logEmails'];
 const SEND_NAMES: OptionName[] = [
   ...READ_NAMES,
-  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'settleGrace', 'prune', 'maxPrune'] as const),
+  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'resendAfter', 'settleGrace', 'prune', 'maxPrune'] as const),
 ];
 
 function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
@@ -265,6 +270,7 @@ export function resolveSendOptions(flags: RawFlags, env: Env): SendOptions {
     apiKeyFile: o.apiKeyFile,
     update: o.update ?? false,
     resendPending: o.resendPending ?? false,
+    resendAfterMs: o.resendAfter ?? DEFAULTS.resendAfterMs,
     settleGraceMs: o.settleGrace ?? DEFAULTS.settleGraceMs,
     prune: o.prune ?? false,
     maxPrune: o.maxPrune ?? DEFAULT_MAX_PRUNE,

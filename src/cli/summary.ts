@@ -116,12 +116,18 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
   if (waiting > 0) return `${s(waiting, 'removal')} that an earlier --prune run deferred ${waiting === 1 ? 'is' : 'are'} left as ${waiting === 1 ? 'it is' : 'they are'}: only a run with --prune sends ${waiting === 1 ? 'it' : 'them'} (after checking the roster again).`;
   const postponed = report.resendsPostponed ?? 0;
   if (postponed > 0) return `${postponed === 1 ? 'The invitation' : `The ${postponed} invitations`} updated first ${postponed === 1 ? 'is' : 'are'} sent again by the next run: ${resume}`;
-  return 'Nothing left to do: every row is done, skipped or kept from an earlier run.';
+  const pending = report.skippedBy?.already_pending ?? 0;
+  const hint = pending > 0 && report.command === 'send' ? ` ${s(pending, 'person', 'people')} of the file ${pending === 1 ? 'has' : 'have'} an invitation not yet accepted: --resend-pending sends it again.` : '';
+  return `Nothing left to do: every row is done, skipped or kept from an earlier run.${hint}`;
 }
 
 /** People in the account the roster does not list, while --prune is off. */
 export const notOnRosterText = (n: number) =>
   `${n === 1 ? '1 person' : `${n} people`} in the account (besides the owner) ${n === 1 ? 'is' : 'are'} not in this file: left as they are (when the file is the whole roster, --prune removes such people).`;
+
+/** Pending invitations this tool sent too recently to be sent again. */
+export const recentlyInvitedText = (n: number) =>
+  `${n === 1 ? '1 pending invitation' : `${n} pending invitations`} this tool sent less than --resend-after ago (default a day) ${n === 1 ? 'is' : 'are'} not sent again yet.`;
 
 /** Pending people updated now: their invitation is sent again by the next run. */
 export const postponedText = (n: number) =>
@@ -175,6 +181,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
     lines.push(`Access in the sheet differs from what this tool last granted for ${s(report.accessChanged!, 'person', 'people')}: run with --update to apply it.`);
   }
   if ((report.resendsPostponed ?? 0) > 0) lines.push(postponedText(report.resendsPostponed!));
+  if ((report.recentlyInvited ?? 0) > 0) lines.push(recentlyInvitedText(report.recentlyInvited!));
   // Only in a plan: an onboarding batch is not a roster, and a send's summary would say it every night.
   if (report.command === 'plan' && (report.notOnRoster ?? 0) > 0) lines.push(notOnRosterText(report.notOnRoster!));
   if (report.command === 'plan') lines.push(plannedLine(report, now));

@@ -19,6 +19,8 @@ export interface SendPlanOptions {
   listed: boolean;
   update: boolean;
   resendPending: boolean;
+  /** An invitation this tool sent more recently than this is not sent again (0: any). */
+  resendAfterMs: number;
   /** When the list was taken, and how long after a request Brevo may take to show it. */
   listedAt: number;
   settleAfterMs: number;
@@ -46,6 +48,8 @@ export interface PlanNotes {
   resendsPostponed: number;
   /** People in the account (not the owner) whom the roster does not list, when --prune is off. */
   notOnRoster: number;
+  /** Pending invitations this tool sent too recently to be sent again (--resend-after). */
+  recentlyInvited: number;
 }
 
 /**
@@ -103,7 +107,7 @@ function lastGranted(slot: Slot): string | undefined {
 
 /** `send`: invite, update, resend, or nothing, for each valid row. */
 export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions, listedAt: number, settleAfterMs: number): PlanNotes {
-  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0 };
+  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0 };
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;
@@ -158,7 +162,12 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   } else if (granted !== undefined && granted !== slot.row.granted) {
     notes.accessChanged++;
   }
-  if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') return 'resend';
+  if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') {
+    // An invitation this tool sent a moment ago (the night before, say) is not sent again yet.
+    const sentAt = e?.status === 'invited' && e.finishedAt !== undefined ? Date.parse(e.finishedAt) : undefined;
+    if (sentAt === undefined || options.listedAt - sentAt >= options.resendAfterMs) return 'resend';
+    notes.recentlyInvited++;
+  }
   if (kept && e.status !== 'failed') return 'keep';
   return { skip: state.status === 'active' ? 'already_active' : 'already_pending' };
 }

@@ -26,6 +26,8 @@ export interface SendPlan {
   accessChanged: number;
   /** Pending people updated now, whose resend waits for the next run. */
   resendsPostponed: number;
+  /** Pending invitations this tool sent too recently to be sent again (--resend-after). */
+  recentlyInvited: number;
   /** The people whose access will be removed (revoke, cancel), for the prompt. */
   removals: string[];
   /** The people whose access will be set (update), with why. */

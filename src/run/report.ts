@@ -81,6 +81,8 @@ export interface RunReport {
   notOnRoster?: number | undefined;
   /** Removals an earlier --prune run deferred, left as they are by a run without --prune. */
   removalsWaiting?: number | undefined;
+  /** Pending invitations this tool sent too recently to be sent again (--resend-after). */
+  recentlyInvited?: number | undefined;
   /** Failed rows that Brevo refused for good: sent unchanged, they would be refused again. */
   refused?: number | undefined;
   /** Every removal of the run (revoke, cancel): who, how, and where it stands. */

@@ -35,6 +35,7 @@ const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
   deferredByLimit: 0,
   accessChanged: 0,
   resendsPostponed: 0,
+  recentlyInvited: 0,
   firstInvites: [],
   removals: [],
   updates: [],

@@ -180,6 +180,26 @@ describe('send --update and --resend-pending', () => {
     expect(requestsOf(sim, 'resend')).toHaveLength(2);
   });
 
+  test('--resend-pending leaves alone the invitations this tool sent less than --resend-after ago, and says so', async () => {
+    const sim = await simulator({ existing: [{ email: 'old@x.co', status: 'pending' }] });
+    const dir = tempDir();
+    const input = roster(dir, [['old@x.co', 'contacts:view'], ['n1@x.co', 'contacts:view'], ['n2@x.co', 'contacts:view']]);
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
+    const plain = await runCli(['send', input, '--resume'], { env: sendEnv(sim) });
+    expect(said(plain)).toContain('1 person of the file has an invitation not yet accepted: --resend-pending sends it again.');
+    const night = await runCli(['send', input, '--resume', '--resend-pending'], { env: sendEnv(sim) });
+    expect(night.code).toBe(0);
+    expect(requestsOf(sim, 'resend').map((r) => r.email)).toEqual(['old@x.co']); // not the new hires invited a moment ago
+    expect(said(night)).toContain('2 pending invitations this tool sent less than --resend-after ago (default a day) are not sent again yet.');
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status])).toEqual([
+      ['old@x.co', 'resent'],
+      ['n1@x.co', 'invited'],
+      ['n2@x.co', 'invited'],
+    ]);
+    expect((await runCli(['send', input, '--resume', '--resend-pending', '--resend-after', '0'], { env: sendEnv(sim) })).code).toBe(0);
+    expect(requestsOf(sim, 'resend').map((r) => r.email).sort()).toEqual(['n1@x.co', 'n2@x.co', 'old@x.co']);
+  });
+
   test('--update with --resend-pending: a pending person is updated first, the summary says the resend waits, and the next run sends it', async () => {
     const sim = await simulator({ existing: [{ email: 'p1@x.co', status: 'pending' }] });
     const dir = tempDir();
@@ -225,7 +245,7 @@ describe('what a later action keeps of an earlier one', () => {
     const results = join(dir, 'roster.results.csv');
     const invoices = Object.fromEntries(readResults(results).map((r) => [r.email, r.invoice_id]));
     writeFileSync(input, readFileSync(input, 'utf8').replace('ann@x.co,contacts:view', 'ann@x.co,contacts:view|export'));
-    expect((await runCli(['send', input, '--resume', '--update', '--resend-pending'], { env: sendEnv(sim) })).code).toBe(1);
+    expect((await runCli(['send', input, '--resume', '--update', '--resend-pending', '--resend-after', '0'], { env: sendEnv(sim) })).code).toBe(1);
     const rows = readResults(results);
     expect(rows.map((r) => [r.line, r.email, r.status, r.invoice_id])).toEqual([
       ['2', 'ann@x.co', 'updated', invoices['ann@x.co']],

@@ -25,7 +25,7 @@ const earlier = (rows: PreviousRow[]): EarlierRun => ({ rows: new Map(rows.map((
 const journal = (entries: Array<Partial<JournalEntry> & { email: string }>) => new Map(entries.map((e) => [e.email, { action: 'invite' as const, line: 2, at: NOW - 10 * GRACE, ...e }]));
 const users = (entries: Record<string, UserState['status'] | 'owner'>) =>
   new Map(Object.entries(entries).map(([e, s]) => [e, { status: s === 'owner' ? ('active' as const) : s, isOwner: s === 'owner' }]));
-const send = (over: Partial<SendPlanOptions> = {}): SendPlanOptions => ({ listed: true, update: false, resendPending: false, listedAt: NOW, settleAfterMs: GRACE, ...over });
+const send = (over: Partial<SendPlanOptions> = {}): SendPlanOptions => ({ listed: true, update: false, resendPending: false, resendAfterMs: 0, listedAt: NOW, settleAfterMs: GRACE, ...over });
 const view = (slots: Slot[]) => slots.map((s) => [s.row.email, s.action ?? s.row.status, s.row.errorCode]);
 
 describe('foldEarlier (--resume)', () => {

@@ -90,6 +90,7 @@ function runOptions(options: ReturnType<typeof resolveSendOptions>, mode: SendCo
     skipExisting: options.skipExisting,
     update: options.update,
     resendPending: options.resendPending,
+    resendAfterMs: options.resendAfterMs,
     knownBudget: knownBudget(options.summaryJson, io.cwd, baseUrl, Date.now()),
     replaceResults: mode.replaceResults === true,
   };
