@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import type { RunReport } from '../run/report.js';
+import { usageError } from '../errors.js';
 import { featuresJson, featuresText } from './commands/features.js';
 import type { CliIo } from './io.js';
 import { DEFAULTS, ENV_NAMES, LOG_LEVELS, type RawFlags } from './options.js';
@@ -61,6 +62,14 @@ function rosterOptions(cmd: Command): Command {
     .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`);
 }
 
+/** `plan --revoke` plans a revoke: the options of a roster's send mean nothing to it. */
+function refuseRosterOptions(flags: RawFlags): void {
+  const given = (['update', 'resendPending', 'resendAfter', 'prune', 'maxPrune', 'skipExisting'] as const).filter((k) => flags[k] !== undefined);
+  if (given.length === 0) return;
+  const names = given.map((k) => `--${k === 'skipExisting' ? 'no-skip-existing' : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw usageError(`${names.join(', ')} ${names.length === 1 ? 'is an option' : 'are options'} of a send, not of a revoke: plan --revoke takes the options of revoke`);
+}
+
 export function defineBatchCommands(program: Command, ctx: CommandContext): void {
   readingOptions(program.command('validate').description('Dry run: check every row and write the results file. Sends nothing; needs no key or network.').argument('<file>', 'the CSV file: a header row, then one row per person')).action(
     ctx.batch(async (file, flags) => {
@@ -103,6 +112,7 @@ export function defineBatchCommands(program: Command, ctx: CommandContext): void
     .action(
       ctx.batch(async (file, flags) => {
         if (flags.skipExisting === true) delete flags.skipExisting;
+        if (flags.revoke === true) refuseRosterOptions(flags);
         const { sendCommand } = await import('./commands/send.js');
         return sendCommand(file, flags, ctx.io(), { command: flags.revoke === true ? 'revoke' : 'send', planOnly: true });
       }),

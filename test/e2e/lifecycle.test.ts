@@ -280,6 +280,17 @@ describe('a results file of the first version of the tool', () => {
 });
 
 describe('revoke', () => {
+  test("plan --revoke refuses a send's options (its next step would name a revoke that refuses them), and sends nothing", async () => {
+    const sim = await simulator({ existing: account });
+    const dir = tempDir();
+    const input = join(dir, 'leavers.csv');
+    writeFileSync(input, 'email\nactive@x.co\n');
+    const run = await runCli(['plan', '--revoke', input, '--update', '--prune'], { env: sendEnv(sim) });
+    expect(run.code).toBe(2);
+    expect(lastError(run)).toBe('--update, --prune are options of a send, not of a revoke: plan --revoke takes the options of revoke');
+    expect(sim.requests).toHaveLength(0);
+  });
+
   test('a mixed list: the right status per row, one request per removal plus the list call, the owner untouched', async () => {
     const sim = await simulator({ existing: account });
     const dir = tempDir();
