@@ -86,7 +86,7 @@ export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: n
     return true;
   }
   if (users === undefined || listedAt < flight.sentAt + settleAfterMs) {
-    slot.row = withEarlierReceipts({ ...slot.row, attempts: slot.earlier?.attempts ?? slot.row.attempts }, slot.earlier);
+    slot.row = withEarlierReceipts({ ...slot.row, action: flight.action, attempts: slot.earlier?.attempts ?? slot.row.attempts }, slot.earlier);
     slot.action = flight.action;
     slot.settleFirst = flight.sentAt;
     return true;
@@ -126,7 +126,7 @@ export function planSend(slots: readonly Slot[], users: Users | undefined, optio
       slot.action = action;
       // Earlier receipts stay with the row; nothing is granted by a resend: the row keeps what is
       // known of the person's access.
-      slot.row = withEarlierReceipts({ ...slot.row, ...(action === 'resend' ? { granted: lastGranted(slot) ?? '' } : {}) }, slot.earlier);
+      slot.row = withEarlierReceipts({ ...slot.row, action, ...(action === 'resend' ? { granted: lastGranted(slot) ?? '' } : {}) }, slot.earlier);
     }
     else slot.row = withEarlierReceipts(skipped(slot.row, action.skip, at), slot.earlier);
   }

@@ -1,6 +1,6 @@
 /** What people see: the plan, the question, the progress line, the end summary. */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planQuestion, planText } from '../../src/cli/plan-text.js';
 import { runCli } from '../../src/cli/program.js';
@@ -298,6 +298,17 @@ describe('the question, through the whole CLI at a (fake) terminal', () => {
     expect(stderr.text).toContain('stopped at the question (Ctrl+C): nothing was sent');
     expect(invitationRequests(sim)).toHaveLength(0);
     expect(existsSync(join(dir, 'users.results.csv'))).toBe(false);
+  });
+
+  test('"n" to a run of updates and resends: the summary counts the actions it would have taken, not invitations', async () => {
+    const sim = await simulator({ existing: [{ email: 'user1@example.com', status: 'active' }, { email: 'user2@example.com', status: 'pending' }] });
+    const dir = tempDir();
+    const input = usersCsv(dir, 2);
+    const summary = join(dir, 's.json');
+    const { io } = fakeIo({ tty: true, input: 'n\n', env: sendEnv(sim), args: ['send', input, '--update', '--resend-pending', '--summary-json', summary] });
+    expect(await runCli(['send', input, '--update', '--resend-pending', '--summary-json', summary], io)).toBe(2);
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ stopped_for: 'cancelled', actions: { invite: 0, update: 2, resend: 0 } });
+    expect(sim.requests.map((r) => r.action)).toEqual(['list']);
   });
 
   test('"y" sends', async () => {
