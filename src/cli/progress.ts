@@ -67,7 +67,7 @@ export function progressDetail(counters: Counters, total: number, gate: Gate['bu
 
 /** The line shown before the plan: what the run waits for, and for how long. */
 export function waitingText(what: string, gate: Gate['budget'], since: number, now: number): string {
-  if (gate.waitingUntil !== undefined && gate.waitingUntil > now) return `Waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)} (then ${what})`;
+  if (gate.waitingUntil !== undefined && gate.waitingUntil > now) return `Waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)} (Ctrl+C is safe), then ${what}`;
   return `${what[0]!.toUpperCase()}${what.slice(1)}... ${formatDuration(now - since)}`;
 }
 

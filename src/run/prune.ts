@@ -12,6 +12,7 @@ import type { Users } from '../send/users.js';
 import type { ActionName, RowResult } from '../types.js';
 import { normalizeEmail } from '../validate/email.js';
 import type { JournalEntry } from '../write/journal.js';
+import { quote } from '../validate/quote.js';
 import { UNREADABLE_EMAIL } from './plan.js';
 import type { Slot } from './slots.js';
 
@@ -51,10 +52,11 @@ const listed = (emails: readonly string[], max = 20) => `${emails.slice(0, max).
 
 /** The safeguards: throws a refusal (exit 2) that says what and why, or returns when the removals may go. */
 export function checkPrune(slots: readonly Slot[], users: Users, removals: readonly Removal[], max: MaxPrune): void {
-  const unreadable = slots.filter((s) => s.row.status === 'invalid' && UNREADABLE_EMAIL.has(s.row.errorCode ?? '')).map((s) => s.row.line);
+  const unreadable = slots.filter((s) => s.row.status === 'invalid' && UNREADABLE_EMAIL.has(s.row.errorCode ?? ''));
   if (unreadable.length > 0) {
+    const where = unreadable.map((s) => `line ${s.row.line} (${quote(s.row.email)})`);
     throw refused(
-      `the roster has ${unreadable.length === 1 ? 'a row' : 'rows'} whose email cannot be read (line${unreadable.length === 1 ? '' : 's'} ${listed(unreadable.map(String), 10)}), and the person on such a row could be one it would remove. Fix ${unreadable.length === 1 ? 'it' : 'them'} (brevo-invite validate shows how), then run again.`,
+      `the roster has ${unreadable.length === 1 ? 'a row' : 'rows'} whose email cannot be read (${listed(where, 10)}), and the person on such a row could be one it would remove. Fix ${unreadable.length === 1 ? 'it' : 'them'} (brevo-invite validate shows how), then run again.`,
     );
   }
   if (!slots.some((s) => s.email !== undefined)) {

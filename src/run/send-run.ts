@@ -105,6 +105,8 @@ class SendRun {
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   #asking = false;
+  /** From the first request of the rows on: a signal then has requests to finish. */
+  #sending = false;
   /** --limit left rows for a later run (the run itself goes on with the rest). */
   #limited = false;
   /** The account's users, from the one list call. */
@@ -176,7 +178,10 @@ class SendRun {
   #listenForSignals() {
     return this.#d.onInterrupt?.({
       // At the question nothing is in flight: the run's own last sentence says that nothing was sent.
-      notice: () => (this.#asking ? undefined : 'finishing the requests in flight, then writing the results (a second Ctrl+C, or SIGTERM, stops at once)'),
+      notice: () => {
+        if (this.#asking) return undefined;
+        return this.#sending ? 'finishing the requests in flight, then writing the results (a second Ctrl+C, or SIGTERM, stops at once)' : 'nothing was being sent; writing the results';
+      },
       flushedNotice: 'Stopped at once; every finished row is in the results file. Run again with --resume.',
       stop: (signal) => {
         this.#interruptedBy = signal;
@@ -335,17 +340,20 @@ class SendRun {
   async #confirm(): Promise<boolean> {
     const plan = this.#sendPlan();
     if (plan.toSend === 0 || this.#d.confirm === undefined) return true;
+    // Ctrl+C before the question (during the list call): it is not asked.
+    if (this.#interrupted()) throw new AppError('interrupted', 'stopped before the question (Ctrl+C): nothing was sent');
     const asked = this.#d.clock.now();
     this.#asking = true;
     const yes = await Promise.race([this.#d.confirm(plan, this.#control.signal), once(this.#control.signal, 'abort').then(() => false)]).finally(() => (this.#asking = false));
     this.#promptMs = this.#d.clock.now() - asked;
     // Ctrl+C at the question is an answer too: nothing was sent, and there is nothing to resume.
-    if (this.#control.stoppedFor === 'signal') throw new AppError('interrupted', 'stopped at the question (Ctrl+C): nothing was sent');
+    if (this.#interrupted()) throw new AppError('interrupted', 'stopped at the question (Ctrl+C): nothing was sent');
     return yes;
   }
 
   /** 6. The requests, with the results file and the journal kept current. */
   async #send(): Promise<void> {
+    this.#sending = true;
     if (!this.#stillHeld()) return; // taken over while the question waited: nothing is written
     const sending = toSend(this.#slots);
     // The snapshot first: it records what the list settled, before the journal forgets those requests.
@@ -456,6 +464,11 @@ class SendRun {
       budget: this.#gate.budget,
       concurrency: this.#o.concurrency,
     };
+  }
+
+  /** Whether a signal (Ctrl+C, SIGTERM) stopped the run. */
+  #interrupted(): boolean {
+    return this.#control.stoppedFor === 'signal';
   }
 
   /** Rows whose unclear request could not be checked against the list within --max-wait. */

@@ -277,6 +277,26 @@ describe('the question, through the whole CLI at a (fake) terminal', () => {
     expect(invitationRequests(sim)).toHaveLength(0);
   });
 
+  test('Ctrl+C while the list call is still out: the notice does not speak of requests in flight', async () => {
+    const sim = await simulator({ latencyMs: 1500 });
+    const dir = tempDir();
+    const input = usersCsv(dir, 2);
+    const { io, stderr } = fakeIo({ tty: true, env: sendEnv(sim), args: ['send', input] });
+    let handlers: InterruptHandlers | undefined;
+    io.onInterrupt = (h) => {
+      handlers = h;
+      return () => {};
+    };
+    const running = runCli(['send', input], io);
+    for (let i = 0; i < 100 && !stderr.text.includes('Asking Brevo'); i++) await new Promise((r) => setTimeout(r, 20));
+    handlers?.stop('SIGINT');
+    expect(typeof handlers?.notice === 'function' ? handlers.notice() : handlers?.notice).toBe('nothing was being sent; writing the results');
+    expect(await running).toBe(130); // not left waiting at a question nobody wants
+    expect(stderr.text).not.toContain('[y/N]');
+    expect(stderr.text).toContain('stopped before the question (Ctrl+C): nothing was sent');
+    expect(invitationRequests(sim)).toHaveLength(0);
+  });
+
   test('Ctrl+C at the question sends nothing, writes nothing, and exits 130', async () => {
     const sim = await simulator();
     const dir = tempDir();

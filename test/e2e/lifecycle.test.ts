@@ -382,7 +382,7 @@ describe('send --prune', () => {
   test.each([
     ['over --max-prune', [['active@x.co', 'contacts:view']] as Array<[string, string]>, ['--max-prune', '1'], /would remove 3 people, more than --max-prune allows \(1\).*--max-prune 3/],
     ['a share over --max-prune', [['active@x.co', 'contacts:view']] as Array<[string, string]>, ['--max-prune', '40%'], /more than --max-prune allows \(40% of 5 users: 2\)/],
-    ['an unreadable email in the roster', [['active@x.co', 'contacts:view'], ['pending@x.co', 'contacts:view'], ['leaver@x', 'contacts:view']] as Array<[string, string]>, ['--max-prune', '10'], /email cannot be read \(line 4\)/],
+    ['an unreadable email in the roster', [['active@x.co', 'contacts:view'], ['pending@x.co', 'contacts:view'], ['leaver@x', 'contacts:view']] as Array<[string, string]>, ['--max-prune', '10'], /email cannot be read \(line 4 \("leaver@x"\)\)/],
     ['no valid row in the roster', [['nobody', 'contacts:view']] as Array<[string, string]>, ['--max-prune', '100%'], /email cannot be read|no valid row/],
   ])('%s: exit 2, zero removals, nothing sent but the list call, and the message says why', async (_, rows, flags, message) => {
     const sim = await simulator({ existing: account });
