@@ -132,6 +132,8 @@ export function exitCodeFor(counts: Record<Status, number>, stoppedFor?: StopRea
   if (stoppedFor === 'auth' || stoppedFor === 'permission') return EXIT.auth;
   if (stoppedFor === 'signal') return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (stoppedFor === 'disk') return EXIT.internal;
+  // Without the list nothing was checked, even when no row is left deferred (all kept from before).
+  if (stoppedFor === 'unavailable') return EXIT.deferred;
   if (counts.deferred > 0) return EXIT.deferred;
   if (counts.invalid + counts.duplicate + counts.failed > 0) return EXIT.rowsNeedAttention;
   return EXIT.ok;

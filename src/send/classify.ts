@@ -80,11 +80,12 @@ export function classify(answer: Answer, already?: AlreadyTest): Outcome {
   if (status === 429) return { type: 'rate_limited', status };
   const fields = errorFields(body, status);
   if (status === 401) return { type: 'auth', status, ...fields };
-  if (status === 403) return { type: 'forbidden', status, ...fields };
   if (status >= 500) return { type: 'server', status, code: `http_${status}`, message: fields.message };
-  // A 4xx that is not Brevo's JSON (a gateway's or proxy's page) says nothing about the row: it is
-  // unclear, as a 5xx is (settled or retried per the action), and a row that ends on it can pass later.
+  // A 4xx that is not Brevo's JSON (a gateway's or a firewall's page, a 403 too) says nothing about
+  // the row: it is unclear, as a 5xx is (settled or retried per the action), and a row that ends on
+  // it can pass later.
   if (typeof body === 'string') return { type: 'server', status, code: `gateway_${status}`, message: `HTTP ${status} with ${textOf(body)} instead of Brevo's answer` };
+  if (status === 403) return { type: 'forbidden', status, ...fields };
   if (already?.(status, fields.code, fields.message) === true) return { type: 'already', status, ...fields };
   return { type: 'rejected', status, ...fields };
 }

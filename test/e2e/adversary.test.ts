@@ -332,6 +332,18 @@ describe('a run that ends with requests it could not check within --max-wait', (
 });
 
 describe('a run that cannot have the list', () => {
+  test('exits 75 even when every row is kept from an earlier run: nothing was checked', async () => {
+    const up = await simulator();
+    const dir = tempDir();
+    const input = roster(dir, ['ann@x.co']);
+    expect((await runCli(['send', input], { env: sendEnv(up) })).code).toBe(0);
+    const down = await simulator({ failRate: 1, faults: ['http_503'], faultsOnList: true });
+    const summary = join(dir, 's.json');
+    const run = await runCli(['send', input, '--resume', '--update', '--max-retries', '0', '--summary-json', summary], { env: sendEnv(down) });
+    expect(run.code).toBe(75);
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ exit_code: 75, stopped_for: 'unavailable' });
+  });
+
   test("defers each row with the action it was on (an update stays an update), and keeps the person's receipts", async () => {
     const first = await simulator({ existing: [{ email: 'ann@x.co', status: 'active' }], faultPlan: (_n, _e, action) => (action === 'update' ? 'http_503' : undefined) });
     const dir = tempDir();

@@ -54,6 +54,9 @@ describe('classification of answers', () => {
       message: 'HTTP 404 with an HTML page: "404 Not Found" instead of Brevo\'s answer',
     });
     expect(classifyInvite(response(400, 'Bad Request'))).toMatchObject({ type: 'server', code: 'gateway_400' });
+    // A firewall's 403 page is not Brevo refusing the key; Brevo's own 403 (JSON) is.
+    expect(classifyInvite(response(403, '<html><title>Access denied</title></html>'))).toMatchObject({ type: 'server', code: 'gateway_403' });
+    expect(classifyInvite(response(403, { code: 'permission_denied', message: 'no' })).type).toBe('forbidden');
     expect(classifyInvite(response(404, { code: 'document_not_found', message: 'User not found' })).type).toBe('rejected');
   });
 
