@@ -55,6 +55,8 @@ export interface RowResult {
   attempts: number;
   granted: string;
   finishedAt?: string | undefined;
+  /** When this tool last invited the person (ISO), kept across later actions: --resend-after reads it. */
+  invitedAt?: string | undefined;
   extra: string;
 }
 

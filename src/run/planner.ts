@@ -82,6 +82,7 @@ export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: n
       invoiceId: undefined,
       creditNotes: undefined,
       errorMessage: `the answer was lost when an earlier run stopped; ${spec.confirmed}`,
+      ...(flight.action === 'invite' ? { invitedAt: new Date(listedAt).toISOString() } : {}),
     }, slot.earlier);
     return true;
   }
@@ -164,8 +165,10 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   }
   if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') {
     // An invitation this tool sent a moment ago (the night before, say) is not sent again yet.
-    const sentAt = e?.status === 'invited' && e.finishedAt !== undefined ? Date.parse(e.finishedAt) : undefined;
-    if (sentAt === undefined || options.listedAt - sentAt >= options.resendAfterMs) return 'resend';
+    // When this tool last invited the person, whatever was done since (an update, a deferral).
+    const at = e?.invitedAt ?? (e?.status === 'invited' ? e.finishedAt : undefined);
+    const sentAt = at === undefined ? NaN : Date.parse(at);
+    if (Number.isNaN(sentAt) || options.listedAt - sentAt >= options.resendAfterMs) return 'resend';
     notes.recentlyInvited++;
   }
   if (kept && e.status !== 'failed') return 'keep';

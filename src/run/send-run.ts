@@ -332,7 +332,8 @@ class SendRun {
       if (row.errorCode !== 'outcome_unknown') return row;
       const spec = ACTIONS[row.action ?? 'invite'];
       if (spec.whenUnsure !== 'settle' || !spec.tookEffect(users.get(normalizeEmail(row.email)))) return row;
-      return { ...row, status: spec.done, errorCode: undefined, finishedAt: new Date(listedAt).toISOString(), errorMessage: `${row.errorMessage ?? ''}; ${spec.confirmed}` };
+      const at = new Date(listedAt).toISOString();
+      return { ...row, status: spec.done, errorCode: undefined, finishedAt: at, ...(spec.name === 'invite' ? { invitedAt: at } : {}), errorMessage: `${row.errorMessage ?? ''}; ${spec.confirmed}` };
     });
   }
 

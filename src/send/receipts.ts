@@ -14,8 +14,15 @@ export function joinReceipts(earlier: string | undefined, later: string | undefi
   return all.length === 0 ? undefined : all.join('; ');
 }
 
-/** `row` with the receipts of an earlier run's row for the same person added before its own. */
-export function withEarlierReceipts<T extends Pick<RowResult, 'invoiceId' | 'creditNotes'>>(row: T, earlier: Pick<RowResult, 'invoiceId' | 'creditNotes'> | undefined): T {
+type Record = Pick<RowResult, 'invoiceId' | 'creditNotes' | 'invitedAt'>;
+
+/**
+ * `row` with what an earlier run's row for the same person knew: its receipts, added before the
+ * row's own, and when this tool last invited the person (a row of the second version of the file
+ * has no invited_at: an `invited` row's finished_at says it).
+ */
+export function withEarlierReceipts<T extends Record>(row: T, earlier: (Record & Pick<RowResult, 'status' | 'finishedAt'>) | undefined): T {
   if (earlier === undefined) return row;
-  return { ...row, invoiceId: joinReceipts(earlier.invoiceId, row.invoiceId), creditNotes: joinReceipts(earlier.creditNotes, row.creditNotes) };
+  const invitedAt = row.invitedAt ?? earlier.invitedAt ?? (earlier.status === 'invited' ? earlier.finishedAt : undefined);
+  return { ...row, invoiceId: joinReceipts(earlier.invoiceId, row.invoiceId), creditNotes: joinReceipts(earlier.creditNotes, row.creditNotes), invitedAt };
 }

@@ -76,7 +76,15 @@ function finished(row: RowResult, spec: ActionSpec, attempts: number, now: numbe
   };
   switch (outcome.type) {
     case 'done':
-      return { ...base, status: spec.done, invoiceId: joinReceipts(row.invoiceId, outcome.invoiceId), creditNotes: joinReceipts(row.creditNotes, outcome.creditNotes), httpStatus: outcome.status, ...extra };
+      return {
+        ...base,
+        status: spec.done,
+        invoiceId: joinReceipts(row.invoiceId, outcome.invoiceId),
+        creditNotes: joinReceipts(row.creditNotes, outcome.creditNotes),
+        httpStatus: outcome.status,
+        ...(spec.name === 'invite' ? { invitedAt: base.finishedAt } : {}),
+        ...extra,
+      };
     case 'already':
       return { ...base, status: 'skipped', errorCode: spec.alreadyCode, errorMessage: `${spec.alreadyText ?? 'Brevo says it is already so'} (${outcome.code}: ${outcome.message})`, httpStatus: outcome.status, ...extra };
     case 'rejected':

@@ -4,7 +4,7 @@
  * formula are escaped with a leading apostrophe, in the header as in every row.
  *
  * The first ten columns are those of the first version of the file; `action` and `credit_notes`
- * came later and were added after them, so that a reader that counts columns still finds
+ * came later and were added after them, then `invited_at`, so that a reader that counts columns still finds
  * `status` third. A file without them is still read by --resume (see previous.ts).
  */
 import type { RowResult } from '../types.js';
@@ -22,7 +22,10 @@ export const V1_COLUMNS = [
   'finished_at',
 ] as const;
 
-export const RESULT_COLUMNS = [...V1_COLUMNS, 'action', 'credit_notes'] as const;
+/** The second version added the action and the credit notes. */
+export const V2_COLUMNS = [...V1_COLUMNS, 'action', 'credit_notes'] as const;
+
+export const RESULT_COLUMNS = [...V2_COLUMNS, 'invited_at'] as const;
 
 export type ResultColumn = (typeof RESULT_COLUMNS)[number];
 
@@ -103,5 +106,6 @@ export function ourCells(r: RowResult): string[] {
     r.finishedAt ?? '',
     r.action ?? '',
     r.creditNotes ?? '',
+    r.invitedAt ?? '',
   ];
 }

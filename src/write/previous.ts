@@ -16,7 +16,7 @@ import { parse, type CsvError } from 'csv-parse';
 import { AppError, describeError } from '../errors.js';
 import { ACTION_NAMES, DONE_STATUSES, STATUSES, type ActionName, type RowResult, type Status } from '../types.js';
 import { normalizeEmail } from '../validate/email.js';
-import { RESULT_COLUMNS, V1_COLUMNS, unescapeFormula } from './columns.js';
+import { RESULT_COLUMNS, V1_COLUMNS, V2_COLUMNS, unescapeFormula } from './columns.js';
 
 export interface PreviousRow extends Omit<RowResult, 'extra'> {
   /** The carried cells by column name: only for rows whose email has left the input. */
@@ -46,9 +46,10 @@ async function endsWithNewline(path: string): Promise<boolean> {
   }
 }
 
-/** The number of our columns the header starts with (10 or 12), or a refusal. */
+/** The number of our columns the header starts with (10, 12 or 13), or a refusal. */
 function layoutOf(header: readonly string[], path: string): number {
   if (RESULT_COLUMNS.every((c, i) => header[i] === c)) return RESULT_COLUMNS.length;
+  if (V2_COLUMNS.every((c, i) => header[i] === c)) return V2_COLUMNS.length;
   if (V1_COLUMNS.every((c, i) => header[i] === c)) return V1_COLUMNS.length;
   throw resultsError(
     `${path} is not a brevo-invite results file (its first columns are ${header.slice(0, 4).join(', ') || 'missing'}), so --resume will not use or overwrite it; choose another file with -o`,
@@ -59,8 +60,9 @@ function layoutOf(header: readonly string[], path: string): number {
 function toRow(cells: readonly string[], ours: number): PreviousRow | undefined {
   if (cells.length < ours) return undefined;
   const [line, email, status, invoiceId, errorCode, errorMessage, httpStatus, attempts, granted, finishedAt, ...rest] = cells.slice(0, ours).map(unescapeFormula);
-  // A file of the first version has no action or credit notes: what follows its ten columns is the input's.
-  const [action, creditNotes] = ours === RESULT_COLUMNS.length ? rest : [];
+  // A file of the first version has no action or credit notes, of the second no invited_at: what
+  // follows their columns is the input's.
+  const [action, creditNotes, invitedAt] = ours >= V2_COLUMNS.length ? rest : [];
   if (!(STATUSES as readonly string[]).includes(status ?? '')) return undefined;
   if (!/^\d*$/.test(line ?? '') || !/^\d*$/.test(attempts ?? '') || !/^\d*$/.test(httpStatus ?? '')) return undefined;
   if (action !== undefined && action !== '' && !(ACTION_NAMES as readonly string[]).includes(action)) return undefined;
@@ -77,6 +79,7 @@ function toRow(cells: readonly string[], ours: number): PreviousRow | undefined 
     attempts: Number(attempts || 0),
     granted: granted ?? '',
     finishedAt: finishedAt || undefined,
+    invitedAt: invitedAt || undefined,
   };
 }
 

@@ -200,6 +200,22 @@ describe('send --update and --resend-pending', () => {
     expect(requestsOf(sim, 'resend').map((r) => r.email).sort()).toEqual(['n1@x.co', 'n2@x.co', 'old@x.co']);
   });
 
+  test('--resend-after counts from the invitation, whatever was done since (an update, a deferral, a refusal)', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = roster(dir, [['n1@x.co', 'contacts:view']]);
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
+    const invitedAt = readResults(join(dir, 'roster.results.csv'))[0]!.invited_at;
+    expect(invitedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    roster(dir, [['n1@x.co', 'contacts:view|export']]);
+    expect((await runCli(['send', input, '--resume', '--update'], { env: sendEnv(sim) })).code).toBe(0);
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'updated', invited_at: invitedAt });
+    const night = await runCli(['send', input, '--resume', '--resend-pending', '--resend-after', '7d'], { env: sendEnv(sim) });
+    expect(night.code).toBe(0);
+    expect(requestsOf(sim, 'resend')).toHaveLength(0);
+    expect(said(night)).toContain('1 pending invitation this tool sent less than --resend-after ago');
+  });
+
   test('--update with --resend-pending: a pending person is updated first, the summary says the resend waits, and the next run sends it', async () => {
     const sim = await simulator({ existing: [{ email: 'p1@x.co', status: 'pending' }] });
     const dir = tempDir();
@@ -276,6 +292,22 @@ describe('a results file of the first version of the tool', () => {
       ['next@x.co', 'invited', expect.stringMatching(/^INV-/)],
     ]);
     expect(invitationRequests(sim).map((r) => r.email)).toEqual(['next@x.co']);
+  });
+
+  test('a results file of the second version (action and credit notes, no invited_at) resumes too; its invited rows say when', async () => {
+    const sim = await simulator({ existing: [{ email: 'done@x.co', status: 'pending' }] });
+    const dir = tempDir();
+    const input = roster(dir, [['done@x.co', 'contacts:view']]);
+    const invited = new Date(Date.now() - 3_600_000).toISOString();
+    writeFileSync(
+      join(dir, 'roster.results.csv'),
+      '\uFEFFline,email,status,invoice_id,error_code,error_message,http_status,attempts,granted,finished_at,action,credit_notes,team\r\n' +
+        `2,done@x.co,invited,INV-V2-1,,,200,1,contacts:view,${invited},invite,,team 0\r\n`,
+    );
+    const run = await runCli(['send', input, '--resume', '--resend-pending'], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(requestsOf(sim, 'resend')).toHaveLength(0); // invited an hour ago, by the finished_at of its invited row
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ status: 'invited', invoice_id: 'INV-V2-1', team: 'team 0' });
   });
 });
 

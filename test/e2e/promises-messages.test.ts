@@ -87,12 +87,12 @@ describe('8. input column names that look like formulas', () => {
     const dry = join(dir, 'dry.csv');
     expect((await runCli(['validate', input, '-o', dry])).code).toBe(0);
     const escaped = [`'=HYPERLINK("http://x","y")`, "'@SUM(A1)", "'-2+3", "'+1"];
-    expect(readHeader(dry).slice(12)).toEqual(escaped);
+    expect(readHeader(dry).slice(13)).toEqual(escaped);
     expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
     const results = join(dir, 'team.results.csv');
-    expect(readHeader(results).slice(12)).toEqual(escaped);
+    expect(readHeader(results).slice(13)).toEqual(escaped);
     expect((await runCli(['send', input, '--resume'], { env: sendEnv(sim) })).code).toBe(0);
-    expect(readHeader(results).slice(12)).toEqual(escaped);
+    expect(readHeader(results).slice(13)).toEqual(escaped);
     expect(readResults(results)[0]).toMatchObject({ status: 'invited', "'@SUM(A1)": 'b' });
   });
 });

@@ -99,7 +99,7 @@ describe('brevo-invite validate', () => {
     writeFileSync(input, 'email,privileges,, Team ,\nann@example.com,contacts:view,a,b,c\n');
     const { run, out } = await validate(input);
     expect(run.code).toBe(0);
-    expect(readHeader(out).slice(12)).toEqual(['column_3', ' Team ', 'column_5']);
+    expect(readHeader(out).slice(13)).toEqual(['column_3', ' Team ', 'column_5']);
   });
 
   test('multi-line quoted cells keep their line numbers and contents', async () => {

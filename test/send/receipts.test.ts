@@ -11,7 +11,15 @@ describe('receipts', () => {
   });
 
   test("a row gains an earlier row's receipts before its own", () => {
-    expect(withEarlierReceipts({ invoiceId: 'INV-2', creditNotes: undefined }, { invoiceId: 'INV-1', creditNotes: 'CN-1' })).toEqual({ invoiceId: 'INV-1; INV-2', creditNotes: 'CN-1' });
+    expect(withEarlierReceipts({ invoiceId: 'INV-2', creditNotes: undefined }, { status: 'revoked', invoiceId: 'INV-1', creditNotes: 'CN-1' })).toEqual({ invoiceId: 'INV-1; INV-2', creditNotes: 'CN-1', invitedAt: undefined });
     expect(withEarlierReceipts({ invoiceId: 'INV-2', creditNotes: undefined }, undefined)).toEqual({ invoiceId: 'INV-2', creditNotes: undefined });
+  });
+
+  test('when this tool last invited the person is kept: from invited_at, or an invited row of an older file', () => {
+    const at = '2026-11-27T01:15:00.000Z';
+    expect(withEarlierReceipts<{ invitedAt?: string | undefined }>({}, { status: 'updated', invitedAt: at }).invitedAt).toBe(at);
+    expect(withEarlierReceipts<{ invitedAt?: string | undefined }>({}, { status: 'invited', finishedAt: at }).invitedAt).toBe(at);
+    expect(withEarlierReceipts<{ invitedAt?: string | undefined }>({}, { status: 'updated', finishedAt: at }).invitedAt).toBeUndefined();
+    expect(withEarlierReceipts({ invitedAt: 'later' }, { status: 'invited', invitedAt: at }).invitedAt).toBe('later');
   });
 });

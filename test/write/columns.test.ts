@@ -5,7 +5,7 @@ import { csvHeader } from '../../src/write/results-file.js';
 describe('results columns', () => {
   test('our columns come first, then the input ones; collisions are renamed input_<name>', () => {
     expect(resultHeader(['name', 'Status', 'line', 'input_line'])).toEqual([
-      'line', 'email', 'status', 'invoice_id', 'error_code', 'error_message', 'http_status', 'attempts', 'granted', 'finished_at', 'action', 'credit_notes',
+      'line', 'email', 'status', 'invoice_id', 'error_code', 'error_message', 'http_status', 'attempts', 'granted', 'finished_at', 'action', 'credit_notes', 'invited_at',
       'name', 'input_Status', 'input_line', 'input_input_line',
     ]);
   });
@@ -22,8 +22,8 @@ describe('results columns', () => {
 
   test('a row becomes its cells, in column order; the carried cells are encoded once, escaped', () => {
     expect(
-      ourCells({ line: 4, email: 'a@b.co', action: 'update', status: 'failed', errorCode: 'invalid_parameter', errorMessage: 'no', httpStatus: 400, attempts: 1, granted: 'all', finishedAt: '2026-01-01T00:00:00.000Z', creditNotes: 'CN-1', extra: '' }),
-    ).toEqual(['4', 'a@b.co', 'failed', '', 'invalid_parameter', 'no', '400', '1', 'all', '2026-01-01T00:00:00.000Z', 'update', 'CN-1']);
+      ourCells({ line: 4, email: 'a@b.co', action: 'update', status: 'failed', errorCode: 'invalid_parameter', errorMessage: 'no', httpStatus: 400, attempts: 1, granted: 'all', finishedAt: '2026-01-01T00:00:00.000Z', creditNotes: 'CN-1', invitedAt: '2025-12-01T00:00:00.000Z', extra: '' }),
+    ).toEqual(['4', 'a@b.co', 'failed', '', 'invalid_parameter', 'no', '400', '1', 'all', '2026-01-01T00:00:00.000Z', 'update', 'CN-1', '2025-12-01T00:00:00.000Z']);
     expect(encodeCarried(['=x', 'y', 'a,b', ''])).toBe(`,'=x,y,"a,b",`);
     expect(encodeCarried([])).toBe('');
   });
