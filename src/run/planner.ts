@@ -157,7 +157,7 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
       // Why, for the question: the sheet changed, or this tool never set this person's access.
       slot.reason = granted === undefined ? 'not set by this tool before' : 'changed in the sheet';
       // One request per person per run: the resend waits for the next run.
-      if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') notes.resendsPostponed++;
+      if (options.resendPending && state.status === 'pending' && e?.status !== 'resent' && !invitedMomentsAgo(e, options)) notes.resendsPostponed++;
       return 'update';
     }
   } else if (granted !== undefined && granted !== slot.row.granted) {
@@ -165,10 +165,7 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   }
   if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') {
     // An invitation this tool sent a moment ago (the night before, say) is not sent again yet.
-    // When this tool last invited the person, whatever was done since (an update, a deferral).
-    const at = e?.invitedAt ?? (e?.status === 'invited' ? e.finishedAt : undefined);
-    const sentAt = at === undefined ? NaN : Date.parse(at);
-    if (Number.isNaN(sentAt) || options.listedAt - sentAt >= options.resendAfterMs) return 'resend';
+    if (!invitedMomentsAgo(e, options)) return 'resend';
     notes.recentlyInvited++;
   }
   if (kept && e.status !== 'failed') return 'keep';
@@ -187,6 +184,13 @@ function doneMomentsAgo(e: Pick<RowResult, 'finishedAt'>, listedAt: number, sett
 /** A removal an earlier run finished a moment ago (see doneMomentsAgo). */
 export function removedMomentsAgo(e: Pick<RowResult, 'status' | 'finishedAt'>, listedAt: number, settleAfterMs: number): boolean {
   return (e.status === 'revoked' || e.status === 'cancelled') && doneMomentsAgo(e, listedAt, settleAfterMs);
+}
+
+/** Whether this tool invited the person less than --resend-after ago, whatever was done since (an update, a deferral). */
+function invitedMomentsAgo(e: Pick<RowResult, 'invitedAt' | 'status' | 'finishedAt'> | undefined, options: Pick<SendPlanOptions, 'listedAt' | 'resendAfterMs'>): boolean {
+  const at = e?.invitedAt ?? (e?.status === 'invited' ? e.finishedAt : undefined);
+  const sentAt = at === undefined ? NaN : Date.parse(at);
+  return !Number.isNaN(sentAt) && options.listedAt - sentAt < options.resendAfterMs;
 }
 
 /** `revoke`: each listed person is removed: an active user is revoked, a pending invitation cancelled. */

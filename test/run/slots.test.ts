@@ -158,6 +158,19 @@ describe('planSend', () => {
     ]);
   });
 
+  test('--resend-after: an invitation this tool sent recently is not resent, nor promised to the next run after an update', () => {
+    const recent = new Date(NOW - 3_600_000).toISOString();
+    const slots = [slot(2, 'fresh@x.co'), slot(3, 'moved@x.co', 'contacts:view|import'), slot(4, 'old@x.co')];
+    foldEarlier(slots, earlier([before(2, 'fresh@x.co', { finishedAt: recent }), before(3, 'moved@x.co', { status: 'updated', action: 'update', invitedAt: recent }), before(4, 'old@x.co', { finishedAt: new Date(NOW - 2 * 86_400_000).toISOString() })]), new Map(), []);
+    const notes = planSend(slots, users({ 'fresh@x.co': 'pending', 'moved@x.co': 'pending', 'old@x.co': 'pending' }), send({ update: true, resendPending: true, resendAfterMs: 86_400_000 }), NOW, GRACE);
+    expect(view(slots)).toEqual([
+      ['fresh@x.co', 'invited', undefined], // kept as invited
+      ['moved@x.co', 'update', undefined],
+      ['old@x.co', 'resend', undefined],
+    ]);
+    expect(notes).toMatchObject({ recentlyInvited: 1, resendsPostponed: 0 });
+  });
+
   test('a refused row is kept, unless its access was changed since (then it is sent again)', () => {
     const refused = (line: number, email: string) => before(line, email, { status: 'failed', errorCode: 'invalid_parameter', httpStatus: 400, invoiceId: undefined });
     const slots = [slot(2, 'same@x.co'), slot(3, 'fixed@x.co', 'contacts:view|import')];
