@@ -181,6 +181,13 @@ export class Gate {
   #rateLimited(rate: RateHeaders | undefined, now: number): void {
     this.#consecutive429++;
     this.#limitedSince ??= now;
+    if (rate?.remaining !== undefined && rate.remaining > 0 && this.#probeAfter === undefined) {
+      // Its own headers say requests are left: not the account's window running out (a proxy's
+      // throttle, say). A short pause (its Retry-After, or a backoff); the budget stays as it was.
+      const step = BACKOFF_MS[Math.min(this.#consecutive429 - 1, BACKOFF_MS.length - 1)]!;
+      this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.max(rate.retryAfterSeconds === undefined ? step : rate.retryAfterSeconds * 1000, MIN_429_PAUSE_MS));
+      return;
+    }
     this.#remaining = 0;
     this.#probing = true;
     let pause: number;

@@ -184,6 +184,17 @@ describe('gate', () => {
     expect(starts).toEqual([0, 10_000, 20_000, 30_000]);
   });
 
+  test("a 429 whose own headers say requests are left (a proxy's throttle) pauses briefly and leaves the budget as it was", async () => {
+    const { clock, gate, t0 } = setup();
+    await gate.acquire();
+    gate.release({ limit: 100000, remaining: 99990, resetSeconds: 3000 }, 200);
+    await gate.acquire();
+    gate.release({ limit: 100000, remaining: 99989, resetSeconds: 2999 }, 429);
+    await clock.run(gate.acquire());
+    expect(clock.now() - t0).toBe(1000); // a backoff step, not the hour to the reset
+    expect(gate.budget.remaining).toBeGreaterThan(0);
+  });
+
   test('a 429 with reset 0 still pauses a second', async () => {
     const { clock, gate, t0 } = setup();
     await gate.acquire();
