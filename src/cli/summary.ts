@@ -300,10 +300,6 @@ export function summaryJson(report: RunReport, ctx: SummaryContext, commands: Ne
   };
 }
 
-/**
- * The summary of a run that stopped on an error: before it could work (a usage error, a held
- * lock), or after its list call (a refused prune, a full disk), when `report` says what it did.
- */
 /** An answer at the question is not a usage error, nor an interruption of work: its exit code's meaning says so. */
 const AT_THE_QUESTION: Record<string, string> = {
   cancelled: 'answered no at the question: nothing was sent',
@@ -311,6 +307,10 @@ const AT_THE_QUESTION: Record<string, string> = {
 };
 const meaningOf = (exitCode: number, stoppedFor: string) => ({ exit_meaning: AT_THE_QUESTION[stoppedFor] ?? EXIT_MEANING[exitCode] ?? 'unknown' });
 
+/**
+ * The summary of a run that stopped on an error: before it could work (a usage error, a held
+ * lock), or after its list call (a refused prune, a full disk), when `report` says what it did.
+ */
 export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor: string, message: string, commands: NextCommands, report?: RunReport): SummaryDocument {
   const locked = stoppedFor === 'locked';
   const resume = locked || stoppedFor === 'system' ? commands.resume : null;

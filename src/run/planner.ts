@@ -107,7 +107,8 @@ function lastGranted(slot: Slot): string | undefined {
 }
 
 /** `send`: invite, update, resend, or nothing, for each valid row. */
-export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions, listedAt: number, settleAfterMs: number): PlanNotes {
+export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions): PlanNotes {
+  const { listedAt, settleAfterMs } = options;
   const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0 };
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {

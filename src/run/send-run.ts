@@ -268,7 +268,7 @@ class SendRun {
       // the owner and the people already in the account must be known to them.
       const listed = users !== undefined && (this.#o.skipExisting || this.#o.update || this.#o.resendPending || this.#o.prune === true);
       const options = { listed, update: this.#o.update, resendPending: this.#o.resendPending, resendAfterMs: this.#o.resendAfterMs ?? 0, listedAt, settleAfterMs: this.#o.settleAfterMs };
-      this.#notes = planSend(this.#slots, users, options, listedAt, this.#o.settleAfterMs);
+      this.#notes = planSend(this.#slots, users, options);
     }
     if (this.#o.prune === true && users !== undefined) this.#planPrune(users, listedAt);
     // Without --prune, the people it would remove are counted (a plan, a summary say so).
@@ -458,7 +458,8 @@ class SendRun {
       removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
       firstInvites: planned.filter((s) => s.action === 'invite').slice(0, 10).map((s) => s.email!),
       updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
-      recentResends: planned.filter((s) => s.action === 'resend' && s.earlier?.status === 'invited' && s.earlier.finishedAt !== undefined && this.#d.clock.now() - Date.parse(s.earlier.finishedAt) < 86_400_000).length,
+      // Possible only with --resend-after under a day: the question then says how many.
+      recentResends: planned.filter((s) => s.action === 'resend' && s.row.invitedAt !== undefined && this.#d.clock.now() - Date.parse(s.row.invitedAt) < 86_400_000).length,
       skippedBy: skippedBy(rows),
       account: this.#users === undefined ? undefined : { baseUrl: this.#o.baseUrl, owner: [...this.#users].find(([, u]) => u.isOwner)?.[0], users: this.#users.size },
       problems: Problems.of(rows),

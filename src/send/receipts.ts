@@ -14,14 +14,14 @@ export function joinReceipts(earlier: string | undefined, later: string | undefi
   return all.length === 0 ? undefined : all.join('; ');
 }
 
-type Record = Pick<RowResult, 'invoiceId' | 'creditNotes' | 'invitedAt'>;
+type PersonRecord = Pick<RowResult, 'invoiceId' | 'creditNotes' | 'invitedAt'>;
 
 /**
  * `row` with what an earlier run's row for the same person knew: its receipts, added before the
  * row's own, and when this tool last invited the person (a row of the second version of the file
  * has no invited_at: an `invited` row's finished_at says it).
  */
-export function withEarlierReceipts<T extends Record>(row: T, earlier: (Record & Pick<RowResult, 'status' | 'finishedAt'>) | undefined): T {
+export function withEarlierReceipts<T extends PersonRecord>(row: T, earlier: (PersonRecord & Pick<RowResult, 'status' | 'finishedAt'>) | undefined): T {
   if (earlier === undefined) return row;
   const invitedAt = row.invitedAt ?? earlier.invitedAt ?? (earlier.status === 'invited' ? earlier.finishedAt : undefined);
   return { ...row, invoiceId: joinReceipts(earlier.invoiceId, row.invoiceId), creditNotes: joinReceipts(earlier.creditNotes, row.creditNotes), invitedAt };

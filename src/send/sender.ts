@@ -197,7 +197,7 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdi
     });
   }
   if (!verdict.trusted) {
-    return { ...deferredRow(row, 'unsettled', p.attempts), errorCode: 'outcome_unknown', errorMessage: `Brevo answered ${happened}; it may still record the request, and the run could not wait that long (--max-wait): --resume checks it before sending again` };
+    return deferredRow(row, 'unsettled', p.attempts, { errorMessage: `Brevo answered ${happened}; it may still record the request, and the run could not wait that long (--max-wait): --resume checks it before sending again` });
   }
   if (p.retries >= deps.policy.maxRetries) {
     // The list says the last request was not processed: a plain failure, that --resume sends again.

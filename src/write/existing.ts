@@ -100,7 +100,7 @@ export async function inspectResults(path: string): Promise<ExistingResults> {
  */
 async function journalHasRequests(path: string): Promise<boolean> {
   try {
-    if ((await stat(`${path}.journal`)).size === 0) return false;
+    if ((await stat(journalPath(path))).size === 0) return false;
   } catch {
     return false;
   }

@@ -8,7 +8,7 @@
  * taken over with a warning that says why, when provably no run holds it:
  * - it has not been refreshed for STALE_MS, whoever wrote it (another host, a container that is
  *   gone, a PID since reused by an unrelated process), and it is not refreshed either while this
- *   run watches it for a little longer than a heartbeat (a host whose clock runs ahead sees every
+ *   run watches it for two heartbeats and a margin (a host whose clock runs ahead sees every
  *   lock as old: watching, with its own clock, tells a live holder from a gone one);
  * - or it names this host (this boot, this PID namespace) and a PID that is not running, or this
  *   very process's PID, which is known at once. Written elsewhere (another container with the same
@@ -177,7 +177,7 @@ function lockedError(resultsPath: string, path: string, holder: LockHolder): App
 
 /**
  * A lock that looks stale by its age alone may belong to a live run on a host whose clock runs
- * behind ours: it is watched for a little longer than a heartbeat, and taken over only if nobody
+ * behind ours: it is watched for two heartbeats and a margin, and taken over only if nobody
  * refreshed it meanwhile (a lock left by this host's dead process needs no watching).
  */
 async function unrefreshed(path: string, seen: { mtimeMs: number; raw: string }, watchMs: number, sleep: (ms: number) => Promise<void>): Promise<boolean> {

@@ -32,7 +32,7 @@ describe('foldEarlier (--resume)', () => {
   test('each valid row gets its email\'s earlier row; the current cells and line are kept by the planner', () => {
     const slots = [slot(2, 'new@x.co'), slot(3, 'done@x.co')];
     expect(foldEarlier(slots, earlier([before(7, 'done@x.co')]), new Map(), ['note'])).toEqual([]);
-    planSend(slots, users({ 'done@x.co': 'pending' }), send(), NOW, GRACE);
+    planSend(slots, users({ 'done@x.co': 'pending' }), send());
     expect(slots[1]?.row).toMatchObject({ line: 3, status: 'invited', invoiceId: 'INV-7', extra: ',note 3' });
     expect(view(slots)).toEqual([
       ['new@x.co', 'invite', undefined],
@@ -82,7 +82,7 @@ describe('requests an earlier run left without an answer', () => {
   test('found in the list: done, without a request; not found and old enough: sent again', () => {
     const slots = [slot(2, 'landed@x.co'), slot(3, 'lost@x.co')];
     foldEarlier(slots, earlier([]), journal([{ email: 'landed@x.co' }, { email: 'lost@x.co' }]), []);
-    planSend(slots, users({ 'landed@x.co': 'pending' }), send(), NOW, GRACE);
+    planSend(slots, users({ 'landed@x.co': 'pending' }), send());
     expect(view(slots)).toEqual([
       ['landed@x.co', 'invited', undefined],
       ['lost@x.co', 'invite', undefined],
@@ -94,7 +94,7 @@ describe('requests an earlier run left without an answer', () => {
   test('in the snapshot written before the first request, a row waiting for the list stays marked outcome_unknown', () => {
     const slots = [slot(2, 'young@x.co'), slot(3, 'new@x.co'), slot(4, 'done@x.co')];
     foldEarlier(slots, earlier([before(4, 'done@x.co')]), journal([{ email: 'young@x.co', at: NOW - 5000 }]), []);
-    planSend(slots, users({ 'done@x.co': 'pending' }), send(), NOW, GRACE);
+    planSend(slots, users({ 'done@x.co': 'pending' }), send());
     expect(slots.map(snapshotRow).map((r) => [r.email, r.status, r.errorCode])).toEqual([
       ['young@x.co', 'deferred', 'outcome_unknown'],
       ['new@x.co', 'deferred', 'not_yet_sent'],
@@ -105,7 +105,7 @@ describe('requests an earlier run left without an answer', () => {
   test('not found, but started less than the grace period ago: it waits for a later list call before anything is sent', () => {
     const slots = [slot(2, 'young@x.co')];
     foldEarlier(slots, earlier([]), journal([{ email: 'young@x.co', at: NOW - 5000 }]), []);
-    planSend(slots, users({}), send(), NOW, GRACE);
+    planSend(slots, users({}), send());
     expect(slots[0]).toMatchObject({ action: 'invite', settleFirst: NOW - 5000 });
   });
 
@@ -119,7 +119,7 @@ describe('requests an earlier run left without an answer', () => {
 describe('planSend', () => {
   test('new people are invited; people in the account are skipped with why; the owner is never touched', () => {
     const slots = [slot(2, 'new@x.co'), slot(3, 'act@x.co'), slot(4, 'pend@x.co'), slot(5, 'boss@x.co')];
-    planSend(slots, users({ 'act@x.co': 'active', 'pend@x.co': 'pending', 'boss@x.co': 'owner' }), send({ update: true, resendPending: true }), NOW, GRACE);
+    planSend(slots, users({ 'act@x.co': 'active', 'pend@x.co': 'pending', 'boss@x.co': 'owner' }), send({ update: true, resendPending: true }));
     expect(view(slots)).toEqual([
       ['new@x.co', 'invite', undefined],
       ['act@x.co', 'update', undefined],
@@ -131,7 +131,7 @@ describe('planSend', () => {
   test('--update: what this tool last granted decides; the same access needs nothing, a different one is updated once', () => {
     const slots = [slot(2, 'same@x.co'), slot(3, 'moved@x.co', 'contacts:view|import'), slot(4, 'unknown@x.co')];
     foldEarlier(slots, earlier([before(2, 'same@x.co'), before(3, 'moved@x.co', { status: 'updated', action: 'update' }), before(4, 'unknown@x.co', { status: 'skipped', errorCode: 'already_active', invoiceId: undefined })]), new Map(), []);
-    planSend(slots, users({ 'same@x.co': 'active', 'moved@x.co': 'active', 'unknown@x.co': 'active' }), send({ update: true }), NOW, GRACE);
+    planSend(slots, users({ 'same@x.co': 'active', 'moved@x.co': 'active', 'unknown@x.co': 'active' }), send({ update: true }));
     expect(view(slots)).toEqual([
       ['same@x.co', 'invited', undefined], // kept as the earlier run left it
       ['moved@x.co', 'update', undefined],
@@ -142,7 +142,7 @@ describe('planSend', () => {
   test('without --update nothing is sent to people in the account, but a changed access is counted', () => {
     const slots = [slot(2, 'moved@x.co', 'contacts:view|import')];
     foldEarlier(slots, earlier([before(2, 'moved@x.co')]), new Map(), []);
-    const notes = planSend(slots, users({ 'moved@x.co': 'active' }), send(), NOW, GRACE);
+    const notes = planSend(slots, users({ 'moved@x.co': 'active' }), send());
     expect(notes.accessChanged).toBe(1);
     expect(view(slots)).toEqual([['moved@x.co', 'invited', undefined]]);
   });
@@ -150,7 +150,7 @@ describe('planSend', () => {
   test('--resend-pending: once per pending person; an update goes first and the resend waits', () => {
     const slots = [slot(2, 'p1@x.co'), slot(3, 'p2@x.co'), slot(4, 'p3@x.co', 'contacts:view|import')];
     foldEarlier(slots, earlier([before(2, 'p1@x.co', { status: 'resent', action: 'resend' }), before(3, 'p2@x.co'), before(4, 'p3@x.co')]), new Map(), []);
-    planSend(slots, users({ 'p1@x.co': 'pending', 'p2@x.co': 'pending', 'p3@x.co': 'pending' }), send({ update: true, resendPending: true }), NOW, GRACE);
+    planSend(slots, users({ 'p1@x.co': 'pending', 'p2@x.co': 'pending', 'p3@x.co': 'pending' }), send({ update: true, resendPending: true }));
     expect(view(slots)).toEqual([
       ['p1@x.co', 'resent', undefined], // resent by an earlier run: not again
       ['p2@x.co', 'resend', undefined],
@@ -162,7 +162,7 @@ describe('planSend', () => {
     const recent = new Date(NOW - 3_600_000).toISOString();
     const slots = [slot(2, 'fresh@x.co'), slot(3, 'moved@x.co', 'contacts:view|import'), slot(4, 'old@x.co')];
     foldEarlier(slots, earlier([before(2, 'fresh@x.co', { finishedAt: recent }), before(3, 'moved@x.co', { status: 'updated', action: 'update', invitedAt: recent }), before(4, 'old@x.co', { finishedAt: new Date(NOW - 2 * 86_400_000).toISOString() })]), new Map(), []);
-    const notes = planSend(slots, users({ 'fresh@x.co': 'pending', 'moved@x.co': 'pending', 'old@x.co': 'pending' }), send({ update: true, resendPending: true, resendAfterMs: 86_400_000 }), NOW, GRACE);
+    const notes = planSend(slots, users({ 'fresh@x.co': 'pending', 'moved@x.co': 'pending', 'old@x.co': 'pending' }), send({ update: true, resendPending: true, resendAfterMs: 86_400_000 }));
     expect(view(slots)).toEqual([
       ['fresh@x.co', 'invited', undefined], // kept as invited
       ['moved@x.co', 'update', undefined],
@@ -175,7 +175,7 @@ describe('planSend', () => {
     const refused = (line: number, email: string) => before(line, email, { status: 'failed', errorCode: 'invalid_parameter', httpStatus: 400, invoiceId: undefined });
     const slots = [slot(2, 'same@x.co'), slot(3, 'fixed@x.co', 'contacts:view|import')];
     foldEarlier(slots, earlier([refused(2, 'same@x.co'), refused(3, 'fixed@x.co')]), new Map(), []);
-    planSend(slots, users({}), send(), NOW, GRACE);
+    planSend(slots, users({}), send());
     expect(view(slots)).toEqual([
       ['same@x.co', 'failed', 'invalid_parameter'],
       ['fixed@x.co', 'invite', undefined],
@@ -185,7 +185,7 @@ describe('planSend', () => {
   test('--limit defers the requests past it; rows that only wait for the list are not counted', () => {
     const slots = [slot(2, 'a@x.co'), slot(3, 'b@x.co'), slot(4, 'c@x.co'), slot(5, 'young@x.co')];
     foldEarlier(slots, earlier([]), journal([{ email: 'young@x.co', at: NOW }]), []);
-    planSend(slots, users({}), send(), NOW, GRACE);
+    planSend(slots, users({}), send());
     expect(deferPastLimit(slots, 1)).toBe(2);
     expect(toSend(slots).map((s) => s.email)).toEqual(['a@x.co', 'young@x.co']);
     expect(slots.filter((s) => s.row.status === 'deferred').map((s) => [s.row.email, s.row.errorCode])).toEqual([
