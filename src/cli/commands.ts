@@ -57,6 +57,7 @@ function rosterOptions(cmd: Command): Command {
     .option('--update', `send the sheet's access to people already in the account (the row's whole access, as an invitation carries it)${env('update')}`)
     .option('--resend-pending', `send pending invitations again (once)${env('resendPending')}`)
     .option('--resend-after <duration>', `with --resend-pending, leave alone an invitation this tool sent more recently than this (default 1d; 0: any)${env('resendAfter')}`)
+    .option('--reinvite', `invite again people this tool saw in the account before who are gone from it now (removed or cancelled since)${env('reinvite')}`)
     .option('--prune', `also remove the people in the account whom the roster does not list (never the owner)${env('prune')}`)
     .option('--max-prune <n|n%>', `refuse --prune when it would remove more people than this, or this share of the account (default 5 people)${env('maxPrune')}`)
     .option('--no-skip-existing', `do not look up existing users first${env('skipExisting')}`);
@@ -64,7 +65,7 @@ function rosterOptions(cmd: Command): Command {
 
 /** `plan --revoke` plans a revoke: the options of a roster's send mean nothing to it. */
 function refuseRosterOptions(flags: RawFlags): void {
-  const given = (['update', 'resendPending', 'resendAfter', 'prune', 'maxPrune', 'skipExisting'] as const).filter((k) => flags[k] !== undefined);
+  const given = (['update', 'resendPending', 'resendAfter', 'reinvite', 'prune', 'maxPrune', 'skipExisting'] as const).filter((k) => flags[k] !== undefined);
   if (given.length === 0) return;
   const names = given.map((k) => `--${k === 'skipExisting' ? 'no-skip-existing' : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   throw usageError(`${names.join(', ')} ${names.length === 1 ? 'is an option' : 'are options'} of a send, not of a revoke: plan --revoke takes the options of revoke`);

@@ -55,6 +55,7 @@ export const ENV_NAMES = {
   update: 'BREVO_UPDATE',
   resendPending: 'BREVO_RESEND_PENDING',
   resendAfter: 'BREVO_RESEND_AFTER',
+  reinvite: 'BREVO_REINVITE',
   settleGrace: 'BREVO_SETTLE_GRACE',
   prune: 'BREVO_PRUNE',
   maxPrune: 'BREVO_MAX_PRUNE',
@@ -164,6 +165,7 @@ const sendSchema = z.object({
   update: switchValue.optional(),
   resendPending: switchValue.optional(),
   resendAfter: duration('a duration such as 1d, 12h or 0 (a bare number is seconds)', 1000).optional(),
+  reinvite: switchValue.optional(),
   settleGrace: duration('a duration such as 30s (a bare number is seconds)', 1000).optional(),
   prune: switchValue.optional(),
   maxPrune: z
@@ -225,6 +227,7 @@ export interface SendOptions extends CommonOptions {
   update: boolean;
   resendPending: boolean;
   resendAfterMs: number;
+  reinvite: boolean;
   settleGraceMs: number;
   prune: boolean;
   maxPrune: MaxPrune;
@@ -233,7 +236,7 @@ export interface SendOptions extends CommonOptions {
 const READ_NAMES: OptionName[] = ['roles', 'delimiter', 'encoding', 'maxRecordSize', 'logLevel', 'logFormat', 'summaryJson', 'logEmails'];
 const SEND_NAMES: OptionName[] = [
   ...READ_NAMES,
-  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'resendAfter', 'settleGrace', 'prune', 'maxPrune'] as const),
+  ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'resendAfter', 'reinvite', 'settleGrace', 'prune', 'maxPrune'] as const),
 ];
 
 function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
@@ -271,6 +274,7 @@ export function resolveSendOptions(flags: RawFlags, env: Env): SendOptions {
     update: o.update ?? false,
     resendPending: o.resendPending ?? false,
     resendAfterMs: o.resendAfter ?? DEFAULTS.resendAfterMs,
+    reinvite: o.reinvite ?? false,
     settleGraceMs: o.settleGrace ?? DEFAULTS.settleGraceMs,
     prune: o.prune ?? false,
     maxPrune: o.maxPrune ?? DEFAULT_MAX_PRUNE,

@@ -3,7 +3,7 @@ import { formatDuration } from '../duration.js';
 import { estimateMs } from '../run/estimate.js';
 import type { SendPlan } from '../run/ports.js';
 import type { ActionName } from '../types.js';
-import { postponedText, printable, recentlyInvitedText } from './summary.js';
+import { postponedText, printable, recentlyInvitedText, removedSinceText } from './summary.js';
 
 const ACTION_LINES: Array<[ActionName, string, string]> = [
   ['invite', 'to invite', 'will be sent now'],
@@ -78,6 +78,7 @@ export function planText(plan: SendPlan, now: number): string {
   if (plan.accessChanged > 0) lines.push(`Access in the sheet differs for ${people(plan.accessChanged)} already in the account: run with --update to apply it.`);
   if (plan.resendsPostponed > 0) lines.push(postponedText(plan.resendsPostponed));
   if (plan.recentlyInvited > 0) lines.push(recentlyInvitedText(plan.recentlyInvited));
+  if (plan.removedSince > 0) lines.push(removedSinceText(plan.removedSince));
   if (plan.problems.lines.length > 0) {
     lines.push(plan.problems.more > 0 ? `First rows to fix (${plan.problems.more} more in the results file after the run):` : 'Rows to fix:');
     for (const line of plan.problems.lines) lines.push(`  ${printable(line)}`);

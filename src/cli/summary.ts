@@ -125,6 +125,10 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
 export const notOnRosterText = (n: number) =>
   `${n === 1 ? '1 person' : `${n} people`} in the account (besides the owner) ${n === 1 ? 'is' : 'are'} not in this file: left as they are (when the file is the whole roster, --prune removes such people).`;
 
+/** People on the roster who were in the account and are gone now: not invited again. */
+export const removedSinceText = (n: number) =>
+  `${n === 1 ? '1 person' : `${n} people`} of the file ${n === 1 ? 'was' : 'were'} in the account when this tool last dealt with them and ${n === 1 ? 'is' : 'are'} gone now (removed or cancelled since, by hand or by a revoke): not invited again. If they left, take them off the roster; to invite them again, add --reinvite (error_code removed_since in the results).`;
+
 /** Pending invitations this tool sent too recently to be sent again. */
 export const recentlyInvitedText = (n: number) =>
   `${n === 1 ? '1 pending invitation' : `${n} pending invitations`} this tool sent less than --resend-after ago (default a day) ${n === 1 ? 'is' : 'are'} not sent again yet.`;
@@ -182,6 +186,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   }
   if ((report.resendsPostponed ?? 0) > 0) lines.push(postponedText(report.resendsPostponed!));
   if ((report.recentlyInvited ?? 0) > 0) lines.push(recentlyInvitedText(report.recentlyInvited!));
+  if ((report.removedSince ?? 0) > 0) lines.push(removedSinceText(report.removedSince!));
   // Only in a plan: an onboarding batch is not a roster, and a send's summary would say it every night.
   if (report.command === 'plan' && (report.notOnRoster ?? 0) > 0) lines.push(notOnRosterText(report.notOnRoster!));
   if (report.command === 'plan') lines.push(plannedLine(report, now));
@@ -240,6 +245,7 @@ export interface SummaryDocument {
   actions: Record<string, number> | null;
   access_changed: number;
   resends_postponed: number;
+  removed_since: number;
   requests: number;
   rate_limited: number;
   work_ms: number;
@@ -283,6 +289,7 @@ export function summaryJson(report: RunReport, ctx: SummaryContext, commands: Ne
     actions: report.actions,
     access_changed: report.accessChanged ?? 0,
     resends_postponed: report.resendsPostponed ?? 0,
+    removed_since: report.removedSince ?? 0,
     requests: report.requests,
     rate_limited: report.rateLimited,
     work_ms: report.elapsedMs,
@@ -331,6 +338,7 @@ export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor
     actions: null,
     access_changed: 0,
     resends_postponed: 0,
+    removed_since: 0,
     requests: 0,
     rate_limited: 0,
     work_ms: 0,

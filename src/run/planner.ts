@@ -21,6 +21,8 @@ export interface SendPlanOptions {
   resendPending: boolean;
   /** An invitation this tool sent more recently than this is not sent again (0: any). */
   resendAfterMs: number;
+  /** Invite again people this tool saw in the account before and who are gone now (removed since). */
+  reinvite: boolean;
   /** When the list was taken, and how long after a request Brevo may take to show it. */
   listedAt: number;
   settleAfterMs: number;
@@ -33,6 +35,7 @@ export const SKIP: Record<string, string> = {
   owner: 'the owner of the account: never changed or removed',
   unchanged: 'already has this access, granted by an earlier run: nothing to send',
   not_a_user: 'not in the account: nothing to remove',
+  removed_since: 'in the account when this tool last dealt with them, and no longer there (removed or cancelled since): not invited again; take them off the roster if they left, or run with --reinvite',
 };
 
 export function skipped(row: RowResult, code: keyof typeof SKIP, finishedAt: string, message = SKIP[code]): RowResult {
@@ -50,6 +53,8 @@ export interface PlanNotes {
   notOnRoster: number;
   /** Pending invitations this tool sent too recently to be sent again (--resend-after). */
   recentlyInvited: number;
+  /** People on the roster this tool saw in the account, who are gone from it now (not invited again without --reinvite). */
+  removedSince: number;
 }
 
 /**
@@ -109,7 +114,7 @@ function lastGranted(slot: Slot): string | undefined {
 /** `send`: invite, update, resend, or nothing, for each valid row. */
 export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions): PlanNotes {
   const { listedAt, settleAfterMs } = options;
-  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0 };
+  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0, removedSince: 0 };
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;
@@ -145,8 +150,17 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
     if (kept && e.status === 'failed') return e.granted !== slot.row.granted ? 'invite' : 'keep';
     // Done a moment ago: Brevo may not list it yet (it records some seconds late): kept for now.
     if (e?.status === 'invited' && doneMomentsAgo(e, options.listedAt, options.settleAfterMs)) return 'keep';
-    // Not in the account, and on the roster: invited (again, if it was removed since, by hand or
-    // by a revoke: the roster drives the account).
+    // In the account when this tool last dealt with them, gone now: removed by hand or by a revoke
+    // (a leaver whom HR's roster still lists), or an invitation cancelled. Inviting them again
+    // would give a leaver access back and a second seat: only with --reinvite.
+    if (sawInAccount(e)) {
+      if (!options.reinvite) {
+        notes.removedSince++;
+        return { skip: 'removed_since' };
+      }
+      slot.reason = 'removed from the account since';
+    }
+    // Not in the account, and on the roster: invited.
     return 'invite';
   }
   if (state.isOwner) return { skip: 'owner' };
@@ -171,6 +185,22 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   }
   if (kept && e.status !== 'failed') return 'keep';
   return { skip: state.status === 'active' ? 'already_active' : 'already_pending' };
+}
+
+/** Codes of a skipped row whose person was in the account when the row was written. */
+const IN_ACCOUNT_CODES = new Set(['already_active', 'already_pending', 'unchanged', 'already_invited', 'not_pending', 'removed_since']);
+
+/**
+ * Whether an earlier run's row says the person was in the account then: this tool invited,
+ * updated or resent them, planned an update or a resend, or found them there. A row this tool
+ * removed (--prune) is not: a person put back on the roster after that is invited again.
+ */
+function sawInAccount(e: Pick<RowResult, 'status' | 'action' | 'errorCode'> | undefined): boolean {
+  if (e === undefined) return false;
+  if (e.status === 'invited' || e.status === 'updated' || e.status === 'resent') return true;
+  if (e.status === 'revoked' || e.status === 'cancelled') return false;
+  if (e.action === 'update' || e.action === 'resend') return true;
+  return e.status === 'skipped' && IN_ACCOUNT_CODES.has(e.errorCode ?? '');
 }
 
 /**

@@ -28,6 +28,8 @@ export interface SendPlan {
   resendsPostponed: number;
   /** Pending invitations this tool sent too recently to be sent again (--resend-after). */
   recentlyInvited: number;
+  /** People on the roster this tool saw in the account, gone from it now: not invited again without --reinvite. */
+  removedSince: number;
   /** The people whose access will be removed (revoke, cancel), for the prompt. */
   removals: string[];
   /** The people whose access will be set (update), with why. */

@@ -83,6 +83,8 @@ export interface RunReport {
   removalsWaiting?: number | undefined;
   /** Pending invitations this tool sent too recently to be sent again (--resend-after). */
   recentlyInvited?: number | undefined;
+  /** People on the roster this tool saw in the account, gone from it now: not invited again without --reinvite. */
+  removedSince?: number | undefined;
   /** Failed rows that Brevo refused for good: sent unchanged, they would be refused again. */
   refused?: number | undefined;
   /** Every removal of the run (revoke, cancel): who, how, and where it stands. */

@@ -35,7 +35,8 @@ export class RowLog {
       this.#d.log.debug(fields, kept ? 'row kept from an earlier run' : 'row finished');
       return;
     }
-    const level = row.status === 'failed' ? 'error' : row.status === 'invalid' || row.status === 'duplicate' || row.status === 'deferred' ? 'warn' : 'info';
+    const warn = row.status === 'invalid' || row.status === 'duplicate' || row.status === 'deferred' || row.errorCode === 'removed_since';
+    const level = row.status === 'failed' ? 'error' : warn ? 'warn' : 'info';
     this.#d.log[level](fields, 'row finished');
   }
 }

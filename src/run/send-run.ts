@@ -62,6 +62,8 @@ export interface SendRunOptions extends PlanOptions {
   resendPending: boolean;
   /** --resend-pending leaves alone an invitation this tool sent more recently than this. */
   resendAfterMs?: number | undefined;
+  /** Invite again people this tool saw in the account before who are gone now. */
+  reinvite?: boolean | undefined;
   /** Remove the people in the account that the roster does not list (send only), within `maxPrune`. */
   prune?: boolean | undefined;
   maxPrune?: MaxPrune | undefined;
@@ -101,7 +103,7 @@ class SendRun {
   #notices: string[] = [];
   #journalEntries = new Map<string, JournalEntry>();
   readonly #rows: RowLog;
-  #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0 };
+  #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0, removedSince: 0 };
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   #asking = false;
@@ -267,7 +269,7 @@ class SendRun {
       // With --update, --resend-pending or --prune the list is used even with --no-skip-existing:
       // the owner and the people already in the account must be known to them.
       const listed = users !== undefined && (this.#o.skipExisting || this.#o.update || this.#o.resendPending || this.#o.prune === true);
-      const options = { listed, update: this.#o.update, resendPending: this.#o.resendPending, resendAfterMs: this.#o.resendAfterMs ?? 0, listedAt, settleAfterMs: this.#o.settleAfterMs };
+      const options = { listed, update: this.#o.update, resendPending: this.#o.resendPending, resendAfterMs: this.#o.resendAfterMs ?? 0, reinvite: this.#o.reinvite === true, listedAt, settleAfterMs: this.#o.settleAfterMs };
       this.#notes = planSend(this.#slots, users, options);
     }
     if (this.#o.prune === true && users !== undefined) this.#planPrune(users, listedAt);
@@ -455,6 +457,7 @@ class SendRun {
       accessChanged: this.#notes.accessChanged,
       resendsPostponed: this.#notes.resendsPostponed,
       recentlyInvited: this.#notes.recentlyInvited,
+      removedSince: this.#notes.removedSince,
       removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
       firstInvites: planned.filter((s) => s.action === 'invite').slice(0, 10).map((s) => s.email!),
       updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
@@ -505,6 +508,7 @@ class SendRun {
       accessChanged: this.#notes.accessChanged,
       resendsPostponed: this.#notes.resendsPostponed,
       recentlyInvited: this.#notes.recentlyInvited,
+      removedSince: this.#notes.removedSince,
       notOnRoster: this.#notes.notOnRoster,
       refused: rows.filter((r) => r.status === 'failed' && !isRetryableFailure(r)).length,
       removalsWaiting: this.#o.prune === true ? 0 : this.#orphans.filter((o) => o.status === 'deferred' && (o.action === 'revoke' || o.action === 'cancel')).length,

@@ -36,6 +36,7 @@ const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
   accessChanged: 0,
   resendsPostponed: 0,
   recentlyInvited: 0,
+  removedSince: 0,
   firstInvites: [],
   removals: [],
   updates: [],

@@ -163,7 +163,7 @@ describe('plans and summaries', () => {
 });
 
 describe('an account changed by hand, and Brevo recording late', () => {
-  test('someone whose invitation was cancelled by hand since is invited again by the next --resume, but not a moment after it was sent', async () => {
+  test('someone whose invitation was cancelled by hand since is not invited again without --reinvite, and not a moment after it was sent', async () => {
     const sim = await simulator();
     const dir = tempDir();
     const input = roster(dir, ['ann@x.co', 'bob@x.co']);
@@ -173,15 +173,52 @@ describe('an account changed by hand, and Brevo recording late', () => {
     const soon = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '30s'], { env: sendEnv(sim) });
     expect(soon.code).toBe(0);
     expect(invitationRequests(sim)).toHaveLength(2);
-    // Past it, the roster drives the account: ann is invited again, bob (listed) is left alone.
+    // Past it, ann is known to be gone: removed since, so not invited again unless asked.
     await new Promise((r) => setTimeout(r, 600));
     const later = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
     expect(later.code).toBe(0);
+    expect(invitationRequests(sim)).toHaveLength(2);
+    expect(said(later)).toContain('--reinvite');
+    const rows = readResults(join(dir, 'roster.results.csv'));
+    expect(rows.map((r) => [r.email, r.status, r.error_code])).toEqual([
+      ['ann@x.co', 'skipped', 'removed_since'],
+      ['bob@x.co', 'invited', ''], // kept from the first run
+    ]);
+    expect(rows[0]!.invoice_id).not.toBe(''); // the first invitation's receipt stays with her
+    // Every later run says the same, until the roster or the flag changes.
+    const again = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(again.code).toBe(0);
+    expect(invitationRequests(sim)).toHaveLength(2);
+    const asked = await runCli(['send', input, '--resume', '--reinvite', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(asked.code).toBe(0);
     expect(invitationRequests(sim).map((r) => r.email)).toEqual(['ann@x.co', 'bob@x.co', 'ann@x.co']);
     expect(sim.users.has('ann@x.co')).toBe(true);
-    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status])).toEqual([
-      ['ann@x.co', 'invited'],
-      ['bob@x.co', 'invited'], // kept from the first run
+    expect(readResults(join(dir, 'roster.results.csv'))[0]).toMatchObject({ email: 'ann@x.co', status: 'invited' });
+  });
+
+  test('a leaver revoked while the roster still lists them is not invited back by the nightly run; the summary and its JSON say so', async () => {
+    const sim = await simulator({ existing: [{ email: 'boss@x.co', status: 'active', isOwner: true }] });
+    const dir = tempDir();
+    const input = roster(dir, ['ann@x.co', 'nina@x.co', 'mia@x.co']);
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
+    sim.users.get('nina@x.co')!.status = 'active'; // nina accepted; mia's invitation is still pending
+    const leavers = join(dir, 'leavers.csv');
+    writeFileSync(leavers, 'email\nnina@x.co\nmia@x.co\n');
+    expect((await runCli(['revoke', leavers, '-y'], { env: sendEnv(sim) })).code).toBe(0);
+    expect(sim.removals.map((r) => [r.email, r.how]).sort()).toEqual([['mia@x.co', 'cancel'], ['nina@x.co', 'revoke']]);
+    const summary = join(dir, 'last-run.json');
+    await new Promise((r) => setTimeout(r, 600)); // past --timeout + --settle-grace: Brevo's list is believed
+    const plan = await runCli(['plan', input, '--resume', '--timeout', '500', '--settle-grace', '0s'], { env: sendEnv(sim) });
+    expect(plan.code).toBe(0);
+    expect(said(plan)).toMatch(/2 people of the file were in the account .* not invited again/);
+    const nightly = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '0s', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(nightly.code).toBe(0);
+    expect(invitationRequests(sim)).toHaveLength(3); // the first night's only
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ removed_since: 2, actions: { invite: 0 } });
+    expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status, r.error_code])).toEqual([
+      ['ann@x.co', 'invited', ''],
+      ['nina@x.co', 'skipped', 'removed_since'],
+      ['mia@x.co', 'skipped', 'removed_since'],
     ]);
   });
 

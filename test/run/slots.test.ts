@@ -25,7 +25,7 @@ const earlier = (rows: PreviousRow[]): EarlierRun => ({ rows: new Map(rows.map((
 const journal = (entries: Array<Partial<JournalEntry> & { email: string }>) => new Map(entries.map((e) => [e.email, { action: 'invite' as const, line: 2, at: NOW - 10 * GRACE, ...e }]));
 const users = (entries: Record<string, UserState['status'] | 'owner'>) =>
   new Map(Object.entries(entries).map(([e, s]) => [e, { status: s === 'owner' ? ('active' as const) : s, isOwner: s === 'owner' }]));
-const send = (over: Partial<SendPlanOptions> = {}): SendPlanOptions => ({ listed: true, update: false, resendPending: false, resendAfterMs: 0, listedAt: NOW, settleAfterMs: GRACE, ...over });
+const send = (over: Partial<SendPlanOptions> = {}): SendPlanOptions => ({ listed: true, update: false, resendPending: false, resendAfterMs: 0, reinvite: false, listedAt: NOW, settleAfterMs: GRACE, ...over });
 const view = (slots: Slot[]) => slots.map((s) => [s.row.email, s.action ?? s.row.status, s.row.errorCode]);
 
 describe('foldEarlier (--resume)', () => {
@@ -137,6 +137,34 @@ describe('planSend', () => {
       ['moved@x.co', 'update', undefined],
       ['unknown@x.co', 'update', undefined], // no record of its access: set once
     ]);
+  });
+
+  test('someone this tool saw in the account and who is gone now is skipped removed_since (invited only with --reinvite); someone it removed and back on the roster is invited', () => {
+    const rows = () => [slot(2, 'inv@x.co'), slot(3, 'upd@x.co'), slot(4, 'found@x.co'), slot(5, 'pruned@x.co'), slot(6, 'new@x.co'), slot(7, 'again@x.co')];
+    const history = earlier([
+      before(2, 'inv@x.co'),
+      before(3, 'upd@x.co', { status: 'updated', action: 'update' }),
+      before(4, 'found@x.co', { status: 'skipped', action: undefined, errorCode: 'already_pending', invoiceId: undefined }),
+      before(0, 'pruned@x.co', { status: 'revoked', action: 'revoke' }),
+      before(7, 'again@x.co', { status: 'skipped', action: undefined, errorCode: 'removed_since' }),
+    ]);
+    const slots = rows();
+    foldEarlier(slots, history, new Map(), []);
+    const notes = planSend(slots, users({}), send());
+    expect(view(slots)).toEqual([
+      ['inv@x.co', 'skipped', 'removed_since'],
+      ['upd@x.co', 'skipped', 'removed_since'],
+      ['found@x.co', 'skipped', 'removed_since'],
+      ['pruned@x.co', 'invite', undefined],
+      ['new@x.co', 'invite', undefined],
+      ['again@x.co', 'skipped', 'removed_since'],
+    ]);
+    expect(notes.removedSince).toBe(4);
+    expect(slots[0]!.row.invoiceId).toBe('INV-2'); // the receipt stays with the person
+    const asked = rows();
+    foldEarlier(asked, history, new Map(), []);
+    expect(planSend(asked, users({}), send({ reinvite: true })).removedSince).toBe(0);
+    expect(asked.map((s) => s.action)).toEqual(['invite', 'invite', 'invite', 'invite', 'invite', 'invite']);
   });
 
   test('without --update nothing is sent to people in the account, but a changed access is counted', () => {

@@ -91,6 +91,7 @@ function runOptions(options: ReturnType<typeof resolveSendOptions>, mode: SendCo
     update: options.update,
     resendPending: options.resendPending,
     resendAfterMs: options.resendAfterMs,
+    reinvite: options.reinvite,
     knownBudget: knownBudget(options.summaryJson, io.cwd, baseUrl, Date.now()),
     replaceResults: mode.replaceResults === true,
   };
