@@ -105,6 +105,10 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
   }
   if (report.command === 'validate' || report.command === 'plan') return checkedNext(report, needFix, commands);
   if (c.failed > 0) {
+    const failedRemovals = (report.removals ?? []).filter((r) => r.status === 'failed').length;
+    if (failedRemovals === c.failed) {
+      return `Open the results file: ${s(c.failed, 'removal')} failed (see error_code and error_message; the person's state in Brevo's interface may explain it). Those that failed for a reason that can pass are sent again by: ${resume}`;
+    }
     const refused = report.refused ?? 0;
     if (refused === c.failed) {
       return `Open the results file: Brevo refused ${s(c.failed, 'row')} (see error_code and error_message), and would refuse ${c.failed === 1 ? 'it' : 'them'} again as ${c.failed === 1 ? 'it is' : 'they are'}: correct the access in the sheet (a feature the account's plan lacks, say), then run: ${resume}`;

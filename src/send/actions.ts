@@ -44,6 +44,12 @@ export interface ActionSpec {
   tookEffect(state: UserState | undefined): boolean;
   /** How a row confirmed from the list reads. */
   confirmed: string;
+  /**
+   * The action the person's state in the list calls for, when the list shows the request did not
+   * take effect: a pending invitation accepted since is revoked, not cancelled again (and the
+   * other way round). Without it the same request is sent again.
+   */
+  forState?: ((state: UserState) => ActionName) | undefined;
 }
 
 const ALREADY_INVITED_TEXT = [
@@ -92,6 +98,7 @@ function removal(name: 'revoke' | 'cancel', done: Status, confirmed: string): Ac
     settleAlready: true,
     tookEffect: gone,
     confirmed: `confirmed from Brevo's users list: ${confirmed}`,
+    forState: (state) => (state.status === 'active' ? 'revoke' : 'cancel'),
   };
 }
 

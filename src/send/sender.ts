@@ -109,10 +109,21 @@ interface Progress {
   answerLost: boolean;
   /** When the last request for it started (this run or, from the journal, an earlier one). */
   sentAt: number | undefined;
+  /** Answers "already so" (gone, say) that the list contradicted. */
+  contradicted: number;
+  /** A refusal was checked against the list (once per row). */
+  refusalChecked: boolean;
 }
 
 /** What one turn of sending ends with: the row's result, or a wait for the invited-users list. */
 type Step = { type: 'done'; result: RowResult } | { type: 'settle'; outcome: Outcome };
+
+/**
+ * A refusal of a request whose right form depends on the person's state (a removal: a cancel to
+ * someone who accepted the invitation since the list was taken) is checked against the list once.
+ */
+const refusalToCheck = (spec: ActionSpec, outcome: Outcome, p: Progress) =>
+  spec.forState !== undefined && outcome.type === 'rejected' && (outcome.status === 400 || outcome.status === 409) && !p.refusalChecked;
 
 /** Sends one row until it finishes or its outcome is unknown (then the list must tell). */
 async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: RunControl): Promise<Step> {
@@ -136,6 +147,10 @@ async function sendTurn(job: SendJob, p: Progress, deps: SenderDeps, control: Ru
     const decision = decide(outcome, p.retries, deps.policy, spec.whenUnsure, deps.random);
     // "Already so" to a removal is believed once the list agrees (a gateway's 404 is not Brevo's).
     if (outcome.type === 'already' && spec.settleAlready === true) return { type: 'settle', outcome };
+    if (refusalToCheck(spec, outcome, p)) {
+      p.refusalChecked = true;
+      return { type: 'settle', outcome };
+    }
     switch (decision.action) {
       case 'done':
         if (outcome.type === 'already' && p.answerLost) {
@@ -172,7 +187,7 @@ const unknownDeferred: Partial<RowResult> = {
 };
 
 const whatHappened = (outcome: Outcome) =>
-  outcome.type === 'server' || outcome.type === 'already' ? `HTTP ${outcome.status}` : outcome.type === 'unknown' ? outcome.code : 'no answer';
+  outcome.type === 'server' || outcome.type === 'already' || outcome.type === 'rejected' ? `HTTP ${outcome.status}` : outcome.type === 'unknown' ? outcome.code : 'no answer';
 
 /**
  * What the list said about a row whose answer was unclear: its result, or undefined when Brevo
@@ -189,6 +204,13 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdi
       errorMessage: `the answer was ${happened === 'no answer' ? 'lost' : `unclear (${happened})`}; ${spec.confirmed}`,
     });
   }
+  if (outcome.type === 'rejected') {
+    // A refusal checked against the list: the person's state now calls for another request (the
+    // caller sends it), or the refusal stands.
+    const next = verdict?.state === undefined ? undefined : spec.forState?.(verdict.state);
+    if (next !== undefined && next !== job.action) return control.stoppedFor === undefined ? undefined : deferredRow({ ...row, action: next }, control.stoppedFor, p.attempts);
+    return finished(row, spec, p.attempts, now, outcome);
+  }
   if (control.stoppedFor !== undefined) return deferredRow(row, control.stoppedFor, p.attempts, unknownDeferred);
   if (verdict === undefined) {
     return finished(row, spec, p.attempts, now, outcome, {
@@ -198,6 +220,15 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdi
   }
   if (!verdict.trusted) {
     return deferredRow(row, 'unsettled', p.attempts, { errorMessage: `Brevo answered ${happened}; it may still record the request, and the run could not wait that long (--max-wait): --resume checks it before sending again` });
+  }
+  // "Already so" twice, and twice the list says otherwise: Brevo and its list disagree, and asking
+  // again would only spend the budget.
+  const disagree = outcome.type === 'already' && ++p.contradicted >= 2;
+  if (disagree) {
+    return finished(row, spec, p.attempts, now, { ...outcome, type: 'rejected' }, {
+      errorCode: 'conflicting_answers',
+      errorMessage: `Brevo answered "${outcome.message}" (HTTP ${outcome.status}) ${p.attempts} times, and its users list still shows the person${verdict.state === undefined ? '' : ` (${verdict.state.status})`}; brevo-invite --resume tries it again`,
+    });
   }
   if (p.retries >= deps.policy.maxRetries) {
     // The list says the last request was not processed: a plain failure, that --resume sends again.
@@ -221,8 +252,9 @@ export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, contro
     jobs.length,
     { clock: deps.clock, maxWaitMs: deps.maxWaitMs, signal: control.signal, onWait: deps.onSettleWait },
   );
-  const sendJob = async (job: SendJob): Promise<RowResult> => {
-    const p: Progress = { attempts: job.row.attempts, retries: 0, answerLost: job.sentAt !== undefined, sentAt: job.sentAt };
+  const sendJob = async (planned: SendJob): Promise<RowResult> => {
+    let job = planned;
+    const p: Progress = { attempts: job.row.attempts, retries: 0, answerLost: job.sentAt !== undefined, sentAt: job.sentAt, contradicted: 0, refusalChecked: false };
     const turn = () =>
       limit(() =>
         control.stoppedFor === undefined
@@ -234,12 +266,21 @@ export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, contro
     for (;;) {
       if (step.type === 'done') return step.result;
       // A row waiting for the list gives its place to the others (the list waits for them).
-      const verdict = await settler.check(job.target.email, (p.sentAt ?? 0) + deps.settleAfterMs);
+      // A refusal is no request Brevo may still record: the list is believed at once.
+      const verdict = await settler.check(job.target.email, step.outcome.type === 'rejected' ? 0 : (p.sentAt ?? 0) + deps.settleAfterMs);
       const result = settled(job, p, step.outcome, verdict, deps, control);
       if (result !== undefined) return result;
-      // Provably not processed: sent again at once, which is a retry as on-call counts them.
+      // Provably not processed: sent again at once, which is a retry as on-call counts them; as
+      // the request the person's state now calls for (an invitation accepted since is revoked).
       const happened = whatHappened(step.outcome);
-      deps.onRetry?.(job, `${happened === 'no answer' ? 'no answer' : `an unclear answer (${happened})`}, and Brevo's users list shows it was not processed`, 0);
+      const now = verdict?.state === undefined ? undefined : ACTIONS[job.action].forState?.(verdict.state);
+      if (now !== undefined && now !== job.action) {
+        deps.onRetry?.(job, `Brevo answered ${happened}, and its users list shows the person ${verdict!.state!.status} now: ${now} instead of ${job.action}`, 0);
+        job = { ...job, action: now };
+        p.contradicted = 0;
+      } else {
+        deps.onRetry?.(job, `${happened === 'no answer' ? 'no answer' : `an unclear answer (${happened})`}, and Brevo's users list shows it was not processed`, 0);
+      }
       step = await turn();
     }
   };

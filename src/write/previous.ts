@@ -153,13 +153,14 @@ export function isFinal(row: Pick<RowResult, 'status' | 'errorCode' | 'httpStatu
   return !isRetryableFailure(row);
 }
 
-/** A failure that may go otherwise next time: the network, a timeout, 429, 5xx, a gateway's page, an unknown outcome. */
+/** A failure that may go otherwise next time: the network, a timeout, 429, 5xx, a gateway's page, an unknown outcome, Brevo and its list disagreeing. */
 export function isRetryableFailure(row: Pick<RowResult, 'errorCode' | 'httpStatus'>): boolean {
   const code = row.errorCode ?? '';
   return (
     code === 'network' ||
     code === 'timeout' ||
     code === 'outcome_unknown' ||
+    code === 'conflicting_answers' ||
     /^(http_5|gateway_)\d+$/.test(code) ||
     (row.httpStatus !== undefined && (row.httpStatus >= 500 || row.httpStatus === 429))
   );

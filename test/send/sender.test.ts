@@ -210,3 +210,59 @@ describe('sender', () => {
     expect(calls.filter((c) => c === 'POST p1@example.com')).toHaveLength(1);
   });
 });
+
+describe('removals whose person changed state since the list was taken', () => {
+  const refusal = (status: number, message: string, code = 'invalid_parameter'): Answer => ok({ code, message }, status);
+  const listed = (status: 'active' | 'pending') => ok({ users: [{ email: 'owner@example.com', status: 'active', is_owner: true }, { email: 'pat@example.com', status }] });
+
+  function removals(clock: FakeClock, answer: (path: string, n: number) => Answer, list: () => Answer) {
+    const calls: string[] = [];
+    let n = 0;
+    const api = {
+      call: async (request: ApiRequest) => {
+        calls.push(`${request.method} ${request.path.split('/').slice(-2).join('/')}`);
+        await clock.sleep(10);
+        return answer(request.path, ++n);
+      },
+      listUsers: async () => {
+        calls.push('GET');
+        await clock.sleep(10);
+        return list();
+      },
+    };
+    return { api, calls };
+  }
+  const cancelJob = (action: 'cancel' | 'revoke' = 'cancel'): SendJob => ({
+    row: { line: 2, email: 'pat@example.com', status: 'deferred', attempts: 0, granted: '', extra: '' },
+    action,
+    target: { email: 'pat@example.com' },
+  });
+
+  test.each([
+    ['"no pending invitation" (read as: not there)', 'No pending invitation for this user'],
+    ['"already accepted" (a plain refusal)', 'The user has already accepted the invitation'],
+  ])('a cancel refused with %s, to someone who accepted meanwhile, is followed by a revoke: one list call, no repeat of the cancel', async (_, message) => {
+    const clock = new FakeClock();
+    const { api, calls } = removals(clock, (path) => (path.includes('/cancel/') ? refusal(400, message) : ok({ status: 'OK', credit_notes: ['CN-1'] })), () => listed('active'));
+    const [result] = await run(clock, api, [cancelJob()]).done;
+    expect(result).toMatchObject({ status: 'revoked', action: 'revoke', creditNotes: 'CN-1' });
+    expect(calls).toEqual(['PUT cancel/pat%40example.com', 'GET', 'PUT revoke/pat%40example.com']);
+  });
+
+  test('"not found" while the list goes on showing the person, twice: the row fails as Brevo and its list disagreeing (for --resume), after 2 requests, not 6', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = removals(clock, () => refusal(404, 'User not found', 'document_not_found'), () => listed('active'));
+    const [result] = await run(clock, api, [cancelJob('revoke')], 5).done;
+    expect(result).toMatchObject({ status: 'failed', action: 'revoke', errorCode: 'conflicting_answers', attempts: 2 });
+    expect(result?.errorMessage).toContain('--resume tries it again');
+    expect(calls).toEqual(['PUT revoke/pat%40example.com', 'GET', 'PUT revoke/pat%40example.com', 'GET']);
+  });
+
+  test('a refusal the list does not explain stands: the row fails with Brevo\'s message, after one look at the list', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = removals(clock, () => refusal(400, 'Something else entirely'), () => listed('pending'));
+    const [result] = await run(clock, api, [cancelJob()]).done;
+    expect(result).toMatchObject({ status: 'failed', action: 'cancel', errorCode: 'invalid_parameter', errorMessage: 'Something else entirely', attempts: 1 });
+    expect(calls).toEqual(['PUT cancel/pat%40example.com', 'GET']);
+  });
+});
