@@ -369,7 +369,7 @@ class SendRun {
       const live = this.#live;
       this.#d.progress?.start(this.#sendPlan(), this.#gate);
       try {
-        const results = await sendAll(sending.map(jobOf), {
+        const results = await sendAll(sending.map((s) => jobOf(s, this.#users)), {
           ...this.#senderDeps(),
           beforeSend: (job) => {
             if (!this.#stillHeld()) throw new Error('the lock was taken over by another run');
@@ -526,6 +526,7 @@ function skippedBy(rows: readonly RowResult[]): Record<string, number> {
   return by;
 }
 
-function jobOf(s: Slot): SendJob {
-  return { row: { ...s.row, status: 'deferred', action: s.action }, action: s.action!, target: { email: s.email!, invitation: s.invitation }, sentAt: s.settleFirst };
+function jobOf(s: Slot, users: Users | undefined): SendJob {
+  const target = { email: s.email!, invitation: s.invitation, listedAs: users?.get(s.email!)?.listedAs };
+  return { row: { ...s.row, status: 'deferred', action: s.action }, action: s.action!, target, sentAt: s.settleFirst };
 }

@@ -22,6 +22,8 @@ import type { UserState } from './users.js';
 export interface Target {
   email: string;
   invitation?: Invitation | undefined;
+  /** The address as Brevo's list spells it: the path of a resend or a removal names the person so. */
+  listedAs?: string | undefined;
 }
 
 export interface ActionSpec {
@@ -77,7 +79,7 @@ const alreadyGone: AlreadyTest = (status, code, message) =>
 const notPending: AlreadyTest = (status, code, message) =>
   (status === 400 || status === 404 || status === 409) && (/not_pending|already_active/i.test(code) || /\b(already (accepted|active|joined)|not pending|no pending|not (found|invited))/i.test(message));
 
-const inPath = (email: string) => encodeURIComponent(email);
+const inPath = (t: Target) => encodeURIComponent(t.listedAs ?? t.email);
 
 const present = (state: UserState | undefined) => state !== undefined;
 const gone = (state: UserState | undefined) => state === undefined;
@@ -90,7 +92,7 @@ function removal(name: 'revoke' | 'cancel', done: Status, confirmed: string): Ac
   return {
     name,
     done,
-    request: (t) => ({ method: 'PUT', path: `/organization/user/invitation/${name}/${inPath(t.email)}` }),
+    request: (t) => ({ method: 'PUT', path: `/organization/user/invitation/${name}/${inPath(t)}` }),
     already: alreadyGone,
     alreadyCode: 'not_a_user',
     alreadyText: 'Brevo says the person is not in the account',
@@ -125,7 +127,7 @@ export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
   resend: {
     name: 'resend',
     done: 'resent',
-    request: (t) => ({ method: 'PUT', path: `/organization/user/invitation/resend/${inPath(t.email)}` }),
+    request: (t) => ({ method: 'PUT', path: `/organization/user/invitation/resend/${inPath(t)}` }),
     already: notPending,
     alreadyCode: 'not_pending',
     alreadyText: 'Brevo says the invitation is no longer pending',

@@ -6,6 +6,8 @@ export interface UserState {
   status: 'active' | 'pending';
   /** The account owner is never changed or removed. */
   isOwner: boolean;
+  /** The address as Brevo lists it (its letter case), for requests that name the person in their path. */
+  listedAs?: string | undefined;
 }
 
 export type Users = ReadonlyMap<string, UserState>;
@@ -51,6 +53,7 @@ export function parseUsers(body: unknown): Map<string, UserState> | undefined {
     users.set(email, {
       status: before?.status === 'active' ? 'active' : status,
       isOwner: before?.isOwner === true || isOwner(user.data),
+      listedAs: before?.listedAs ?? user.data.email.trim(),
     });
   }
   return users;

@@ -64,7 +64,8 @@ export class Account {
   ) {}
 
   add(user: SimUser): void {
-    this.users.set(user.email.toLowerCase(), { ...user, email: user.email.toLowerCase() });
+    // Looked up ignoring case; listed as spelled (Brevo keeps an address's letter case).
+    this.users.set(user.email.toLowerCase(), { ...user });
   }
 
   list(): Reply {
@@ -127,7 +128,7 @@ export class Account {
     } else if (user.status !== 'active') {
       return { status: 400, body: { code: 'invalid_parameter', message: 'The invitation is still pending: cancel it instead' } };
     }
-    this.users.delete(user.email);
+    this.users.delete(user.email.toLowerCase());
     this.removals.push({ email: user.email, how, at });
     return { status: 200, body: { status: 'OK', ...(how === 'revoke' ? { credit_notes: [this.#creditNote()] } : {}) } };
   }

@@ -77,6 +77,14 @@ describe('removals', () => {
     expect(readResults(join(dir, 'roster.results.csv')).find((r) => r.email === 'xavier@x.co')).toMatchObject({ line: '3', status: 'skipped', error_code: 'already_active' });
   });
 
+  test('a removal names the person as Brevo lists them (letter case), whatever the case in the file', async () => {
+    const sim = await simulator({ existing: [{ email: 'Upper.Case@X.co', status: 'active' }, { email: 'Pend.Ing@X.co', status: 'pending' }] });
+    const dir = tempDir();
+    const run = await runCli(['revoke', roster(dir, ['upper.case@x.co', 'PEND.ING@X.CO']), '-y'], { env: sendEnv(sim) });
+    expect(run.code).toBe(0);
+    expect(sim.requests.filter((r) => r.method === 'PUT').map((r) => r.path.replace(/^.*\/invitation\//, ''))).toEqual(expect.arrayContaining(['revoke/Upper.Case%40X.co', 'cancel/Pend.Ing%40X.co']));
+  });
+
   test('an email in the list with an invisible character is the roster\'s: --prune does not remove that person', async () => {
     const sim = await simulator({ existing: [{ email: 'keep@x.co\u200b', status: 'active' }, { email: 'gone@x.co', status: 'active' }] });
     const dir = tempDir();
