@@ -52,6 +52,8 @@ export function keepEarlier(current: RowResult, earlier: PreviousRow): RowResult
 }
 
 const LEFT_INPUT = 'no longer in the input file';
+/** The note on a row kept apart; group 1 or 2: the line the person was on. */
+const KEPT_NOTE = /^(?:no longer in the input file \(it was on line (\d+)\)|its row in the input \(line (\d+)\) is not valid now); kept from an earlier run(?:: |$)/;
 const SENT_UNANSWERED = 'sent by an earlier run without an answer; not yet checked against Brevo';
 
 /**
@@ -72,21 +74,36 @@ export function foldEarlier(slots: readonly Slot[], earlier: EarlierRun | undefi
   }
   // Emails on rows that are not valid now (a typo in a privilege, a duplicate): an earlier row of
   // theirs that holds nothing Brevo did is the same row's old state, not a row to keep apart.
-  const onOtherRows = new Set(slots.filter((s) => s.email === undefined && s.row.email !== '').map((s) => normalizeEmail(s.row.email)));
+  const onOtherRows = new Map<string, number>();
+  for (const s of slots) if (s.email === undefined && s.row.email !== '' && !onOtherRows.has(normalizeEmail(s.row.email))) onOtherRows.set(normalizeEmail(s.row.email), s.row.line);
   const names = carriedHeader(carriedNames);
   const orphans: RowResult[] = [];
   for (const [email, p] of rows) {
     if (inInput.has(email)) continue;
-    if (onOtherRows.has(email) && !holdsOutcome(p) && p.errorCode !== 'outcome_unknown' && !journal.has(email)) continue;
+    const unsent = !holdsOutcome(p) && p.errorCode !== 'outcome_unknown' && !journal.has(email);
+    if (onOtherRows.has(email) && unsent) continue;
+    // A row an earlier run found invalid (or a duplicate), whose email has left the input (a typo
+    // fixed since): nothing was ever sent for it, and no receipt is on it: nothing to keep.
+    if ((p.status === 'invalid' || p.status === 'duplicate') && unsent && p.invoiceId === undefined && p.creditNotes === undefined) continue;
     const { cellsByName, ...kept } = p;
     // A request the journal says was sent without an answer (the run was killed): the list may confirm it.
     const flight = kept.errorCode === 'outcome_unknown' ? undefined : inFlightOf(p, journal.get(email));
     const row = flight === undefined ? kept : { ...kept, action: flight.action, errorCode: 'outcome_unknown', errorMessage: SENT_UNANSWERED };
-    const note = row.line > 0 && !(row.errorMessage ?? '').startsWith(LEFT_INPUT) ? `${LEFT_INPUT} (it was on line ${row.line}); kept from an earlier run` : undefined;
+    // The note of an earlier run's orphan is replaced, not stacked.
+    const had = KEPT_NOTE.exec(row.errorMessage ?? '');
+    const base = had === null ? row.errorMessage : row.errorMessage!.slice(had[0].length) || undefined;
+    const wasOn = row.line > 0 ? row.line : (had?.[1] ?? had?.[2]);
+    const now = onOtherRows.get(email);
+    const note =
+      now !== undefined
+        ? `its row in the input (line ${now}) is not valid now; kept from an earlier run`
+        : wasOn !== undefined
+          ? `${LEFT_INPUT} (it was on line ${wasOn}); kept from an earlier run`
+          : undefined;
     orphans.push({
       ...row,
       line: 0,
-      errorMessage: note === undefined ? row.errorMessage : row.errorMessage === undefined ? note : `${note}: ${row.errorMessage}`,
+      errorMessage: note === undefined ? base : base === undefined ? note : `${note}: ${base}`,
       extra: encodeCarried(names.map((n) => cellsByName?.get(n) ?? '')),
     });
   }

@@ -33,7 +33,7 @@ describe('brevo-invite send', () => {
     const sim = await simulator({ existing: [{ email: 'all@example.com', status: 'active' }, { email: 'alias@example.com', status: 'pending' }] });
     const dir = tempDir();
     const out = join(dir, 'r.csv');
-    const run = await runCli(['send', fixture('inputs/every-problem.csv'), '-o', out], { env: sendEnv(sim) });
+    const run = await runCli(['send', fixture('inputs/every-problem.csv'), '--roles', fixture('roles.json'), '-o', out], { env: sendEnv(sim) });
     expect(run.code).toBe(1);
     const rows = readResults(out);
     expect(rows.map((r) => [r.line, r.status, r.error_code])).toContainEqual(['13', 'skipped', 'already_active']);

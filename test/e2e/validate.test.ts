@@ -19,7 +19,7 @@ async function validate(input: string, extra: string[] = [], timeoutMs?: number)
 
 describe('brevo-invite validate', () => {
   test('every data row gets one results row with its line, status and granted; exit 1 when some are invalid', async () => {
-    const { run, rows } = await validate(fixture('inputs/every-problem.csv'));
+    const { run, rows } = await validate(fixture('inputs/every-problem.csv'), ['--roles', fixture('roles.json')]);
     expect(run.code).toBe(1);
     expect(rows.map((r) => [r.line, r.status, r.error_code])).toEqual([
       ['2', 'valid', ''],
@@ -49,6 +49,19 @@ describe('brevo-invite validate', () => {
     expect(said(run)).toMatch(/Results: .*results\.csv/);
   });
 
+  test('a row naming a role with no roles file given is a set-up mistake (exit 2, one sentence with the line), not every row invalid', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'interns.csv');
+    writeFileSync(input, 'email,role\nann@x.co,\nbob@x.co,intern\n');
+    for (const command of ['validate', 'send', 'plan']) {
+      const run = await runCli([command, input], { env: { BREVO_API_KEY: 'k', BREVO_BASE_URL: 'http://127.0.0.1:9/v3' } });
+      expect(run.code).toBe(2);
+      expect(oneError(run)).toBe('line 3 names a role ("intern"), but no roles file was given: pass --roles FILE (or set BREVO_ROLES), then run again; nothing was sent');
+      expectNoStackTrace(run.stdout + run.stderr);
+    }
+    expect(existsSync(join(dir, 'interns.results.csv'))).toBe(false);
+  });
+
   test('a clean file exits 0 and the default results path is beside the input', async () => {
     const dir = tempDir();
     const input = join(dir, 'team.csv');
@@ -64,7 +77,7 @@ describe('brevo-invite validate', () => {
   test('send --dry-run is validate', async () => {
     const dir = tempDir();
     const out = join(dir, 'r.csv');
-    const run = await runCli(['send', fixture('inputs/every-problem.csv'), '--dry-run', '-o', out], { env: {} });
+    const run = await runCli(['send', fixture('inputs/every-problem.csv'), '--dry-run', '--roles', fixture('roles.json'), '-o', out], { env: {} });
     expect(run.code).toBe(1);
     expect(readResults(out)).toHaveLength(14);
   });
@@ -304,7 +317,7 @@ describe('brevo-invite validate', () => {
   test('--summary-json writes the counts', async () => {
     const dir = tempDir();
     const summary = join(dir, 'summary.json');
-    const { run } = await validate(fixture('inputs/every-problem.csv'), ['--summary-json', summary]);
+    const { run } = await validate(fixture('inputs/every-problem.csv'), ['--summary-json', summary, '--roles', fixture('roles.json')]);
     expect(run.code).toBe(1);
     expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ exit_code: 1, rows: 14, counts: { valid: 3, invalid: 10, duplicate: 1 } });
   });

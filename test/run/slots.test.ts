@@ -40,7 +40,7 @@ describe('foldEarlier (--resume)', () => {
     ]);
   });
 
-  test('every earlier row whose email left the input is kept, whatever its status, marked, with its own cells', () => {
+  test('every earlier row whose email left the input is kept, whatever it holds (done, unknown, not yet sent), marked, with its own cells', () => {
     const cells = (note: string) => new Map([['note', note]]);
     const orphans = foldEarlier(
       [slot(2, 'a@x.co')],
@@ -61,6 +61,20 @@ describe('foldEarlier (--resume)', () => {
     // marked once: a later resume does not mark it again
     const again = foldEarlier([], earlier([{ ...orphans[1]!, cellsByName: new Map() }]), new Map(), []);
     expect(again[0]?.errorMessage).toBe(orphans[1]?.errorMessage);
+  });
+
+  test('an earlier row whose person is on a row that is not valid now says so (not that they left); an earlier invalid row whose email left is dropped (nothing was sent for it)', () => {
+    const invalidNow: Slot = { row: { line: 2, email: 'Intern@x.co', status: 'invalid', errorCode: 'unknown_role', attempts: 0, granted: '', extra: '' } };
+    const orphans = foldEarlier(
+      [invalidNow, slot(3, 'fixed@x.co')],
+      earlier([before(2, 'intern@x.co'), before(3, 'fixd@x.co', { status: 'invalid', action: undefined, errorCode: 'invalid_email', invoiceId: undefined }), before(4, 'twice@x.co', { status: 'duplicate', action: undefined, invoiceId: undefined })]),
+      new Map(),
+      [],
+    );
+    expect(orphans.map((r) => [r.email, r.status, r.errorMessage])).toEqual([['intern@x.co', 'invited', 'its row in the input (line 2) is not valid now; kept from an earlier run']]);
+    // Once the person is off the input too, the note says where they were, without stacking.
+    const later = foldEarlier([], earlier([{ ...orphans[0]!, cellsByName: new Map() }]), new Map(), []);
+    expect(later[0]?.errorMessage).toBe('no longer in the input file (it was on line 2); kept from an earlier run');
   });
 
   test('an earlier row the journal says was sent without an answer (the run was killed) is kept as outcome_unknown, to be settled', () => {
