@@ -181,7 +181,10 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   for (const [status, n] of Object.entries(report.counts) as Array<[Status, number]>) {
     if (n === 0) continue;
     const why = status === 'skipped' ? skippedWhy(report.skippedBy) : undefined;
-    lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${why ?? MEANING[status]}`);
+    // A resumed run's totals hold what earlier runs did: this run's share is said apart.
+    const kept = report.keptCounts?.[status] ?? 0;
+    const split = kept > 0 && report.command !== 'plan' ? `${n - kept} by this run, ${kept} kept from earlier runs` : undefined;
+    lines.push(`  ${status.padEnd(9)} ${String(n).padStart(width)}   ${split ?? why ?? MEANING[status]}`);
   }
   if (report.blankRows > 0) lines.push(`  (${s(report.blankRows, 'blank row')} ignored)`);
   if (report.leftInput > 0) lines.push(`  (and ${s(report.leftInput, 'row')} of earlier runs kept at the end of the results: people no longer in the input, or removed by --prune)`);
@@ -246,6 +249,7 @@ export interface SummaryDocument {
   rows: number;
   left_input: number;
   counts: Record<Status, number> | null;
+  counts_kept: Partial<Record<Status, number>> | null;
   actions: Record<string, number> | null;
   access_changed: number;
   resends_postponed: number;
@@ -290,6 +294,7 @@ export function summaryJson(report: RunReport, ctx: SummaryContext, commands: Ne
     rows: report.total,
     left_input: report.leftInput,
     counts: report.counts,
+    counts_kept: report.keptCounts ?? {},
     actions: report.actions,
     access_changed: report.accessChanged ?? 0,
     resends_postponed: report.resendsPostponed ?? 0,
@@ -339,6 +344,7 @@ export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor
     rows: 0,
     left_input: 0,
     counts: null,
+    counts_kept: null,
     actions: null,
     access_changed: 0,
     resends_postponed: 0,

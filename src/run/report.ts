@@ -49,6 +49,8 @@ export interface RunReport {
   resultsPath: string;
   /** Per status, over the input's rows (rows kept from earlier runs whose email left the input are counted apart). */
   counts: Record<Status, number>;
+  /** Of `counts`, the rows kept as an earlier run left them (--resume): nothing was done for them now. */
+  keptCounts?: Partial<Record<Status, number>> | undefined;
   /** Per action: rows for which it was done (or, before sending and in a plan, is planned). */
   actions: Record<ActionName, number>;
   total: number;

@@ -214,7 +214,9 @@ class SendRun {
     if (!this.#o.resume) return;
     const emails = new Set(this.#slots.flatMap((s) => (s.email === undefined ? [] : [s.email])));
     const earlier = await readPrevious(this.#o.resultsPath, (email) => emails.has(email));
-    if (earlier === undefined) this.#d.log.info({ resultsPath: this.#o.resultsPath }, 'no earlier results file: starting a fresh run');
+    // Asked to resume a file that is not there (a roster under a new name, a wrong -o): said plainly.
+    const nameIt = this.#o.planOnly === true ? '--results' : '-o';
+    if (earlier === undefined) this.#d.log.warn({ resultsPath: this.#o.resultsPath }, `--resume: no earlier results file at ${this.#o.resultsPath}, so nothing is known of earlier runs: starting afresh (${nameIt} names another file)`);
     this.#notices.push(...(earlier?.notices ?? []));
     this.#journalEntries = readJournal(journalPath(this.#o.resultsPath));
     this.#orphans = foldEarlier(this.#slots, earlier, this.#journalEntries, this.#carriedNames);
@@ -244,7 +246,7 @@ class SendRun {
       if (s.email === undefined || s.row.status !== 'valid') continue;
       // What an earlier run finished (--resume) is kept as it was, invoice id and all.
       if (s.earlier !== undefined && s.inFlight === undefined && isFinal(s.earlier)) {
-        s.row = keepEarlier(s.row, s.earlier);
+        [s.row, s.kept] = [keepEarlier(s.row, s.earlier), true];
         continue;
       }
       // A row still to be checked stays marked, so that the next --resume checks it before sending.
@@ -253,7 +255,7 @@ class SendRun {
       const action = s.inFlight?.action ?? s.earlier?.action ?? s.row.action;
       s.row = withEarlierReceipts(deferredRow({ ...s.row, action }, reason, s.earlier?.attempts ?? s.row.attempts, unknown), s.earlier);
     }
-    for (const s of this.#slots) this.#rows.row(s.row);
+    for (const s of this.#slots) this.#rows.row(s.row, s.kept === true);
     // A plan writes its own file, never the results file it only reads (another run may own it).
     const written = this.#o.planOnly === true ? this.#o.outputPath! : this.#o.resultsPath;
     if (this.#stillHeld()) await writeResults(written, this.#carriedNames, [this.#allRows()]);
@@ -490,6 +492,7 @@ class SendRun {
       input: this.#o.file,
       resultsPath: this.#o.resultsPath,
       counts,
+      keptCounts: countStatuses(this.#slots.filter((s) => s.kept === true).map((s) => s.row)),
       actions: countActions(this.#slots.filter((s) => !s.kept).map((s) => s.row)),
       total: rows.length,
       leftInput: this.#orphans.length,

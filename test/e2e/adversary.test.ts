@@ -222,7 +222,8 @@ describe('an account changed by hand, and Brevo recording late', () => {
     const nightly = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '0s', '--summary-json', summary], { env: sendEnv(sim) });
     expect(nightly.code).toBe(0);
     expect(invitationRequests(sim)).toHaveLength(3); // the first night's only
-    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ removed_since: 2, actions: { invite: 0 } });
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ removed_since: 2, actions: { invite: 0 }, counts: { invited: 1, skipped: 2 }, counts_kept: { invited: 1, skipped: 0 } });
+    expect(nightly.stdout).toMatch(/invited\s+1\s+0 by this run, 1 kept from earlier runs/);
     expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status, r.error_code])).toEqual([
       ['ann@x.co', 'invited', ''],
       ['nina@x.co', 'skipped', 'removed_since'],
