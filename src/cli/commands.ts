@@ -38,6 +38,8 @@ function readingOptions(cmd: Command, { output = 'results file (default: <name>.
 
 function sendingOptions(cmd: Command, { asks = true } = {}): Command {
   if (asks) cmd.option('-y, --yes', `do not ask before sending${env('yes')}`);
+  // A plan asks nothing; -y is accepted so that a send's command line plans as it is.
+  else cmd.addOption(new Option('-y, --yes').hideHelp());
   return cmd
     .option('--concurrency <n>', `requests at once (default ${DEFAULTS.concurrency})${env('concurrency')}`)
     .option('--rate <n>', `at most n requests per second, a client-side ceiling (default: none)${env('rate')}`)

@@ -21,6 +21,8 @@ export function setupMessage(problem: SetupProblem, detail: string, baseUrl: str
       return `cannot speak HTTPS with ${origin}: the server there does not answer in TLS (is it a plain http:// port?). Check --base-url; nothing was sent`;
     case 'certificate':
       return `cannot trust ${origin}: its TLS certificate is not valid (${detail.replace(/^.*\(([A-Z_]+)\)$/, '$1')}). Check --base-url, or the proxy in between; nothing was sent`;
+    case 'list_refused':
+      return `Brevo refused the list of users (${detail}): check the key's account and --base-url; nothing was sent`;
     case 'not_a_list':
       return `${baseUrl}/organization/invited/users answered, but not with a list of users (${detail}): --base-url does not point at Brevo's API${v3}; nothing was sent`;
   }

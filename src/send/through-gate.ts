@@ -65,7 +65,7 @@ export async function throughGate(deps: GateDeps, control: RunControl, what: Omi
 }
 
 /** A mistake in the set-up, found by the first list call: exit 2, not "try again later". */
-export type SetupProblem = 'refused' | 'no_such_host' | 'not_found' | 'tls' | 'certificate' | 'not_a_list';
+export type SetupProblem = 'refused' | 'no_such_host' | 'not_found' | 'tls' | 'certificate' | 'not_a_list' | 'list_refused';
 
 export type ListResult =
   | { ok: true; users: Map<string, UserState> }
@@ -115,6 +115,9 @@ export async function fetchUsers(deps: GateDeps, control: RunControl, { firstCal
       } else {
         detail = `HTTP ${status}: ${errorFields(body, status).message}`;
         if (status === 404 && firstCall) return { ok: false, problem: 'setup', setup: 'not_found', detail };
+        // Brevo's own refusal (a JSON error) of the list will not pass by waiting; a proxy's page might.
+        const brevos = typeof body === 'object' && body !== null && !Array.isArray(body);
+        if (status < 500 && brevos && firstCall) return { ok: false, problem: 'setup', setup: 'list_refused', detail };
         if (status < 500) return { ok: false, problem: 'unavailable', detail };
       }
     } else {

@@ -115,6 +115,17 @@ describe('10. a set-up mistake is exit 2, one sentence, nothing sent', () => {
     noOpenSsl(run.stderr);
   });
 
+  test('Brevo refusing the list call with its own JSON error (a 400): exit 2 with its message, not "try again later"; a proxy\'s HTML 400 stays unclear (75)', async () => {
+    const dir = tempDir();
+    const refusing = await hostile(() => ({ status: 400, body: JSON.stringify({ code: 'invalid_parameter', message: 'Organization not found for this key' }) }));
+    const run = await runCli(['send', usersCsv(dir, 2), '--base-url', refusing], { env: { BREVO_API_KEY: KEY } });
+    expect(run.code).toBe(2);
+    expect(theError(run.stderr)).toBe('Brevo refused the list of users (HTTP 400: Organization not found for this key): check the key\'s account and --base-url; nothing was sent');
+    const proxy = await hostile(() => ({ status: 400, body: '<html><body>Bad Request</body></html>', type: 'text/html' }));
+    const again = await runCli(['send', usersCsv(tempDir(), 2), '--base-url', proxy], { env: { BREVO_API_KEY: KEY } });
+    expect(again.code).toBe(75);
+  });
+
   test('--base-url without /v3: a warning that it has no /v3, then the 404 said as a wrong URL', async () => {
     const sim = await simulator();
     const dir = tempDir();
