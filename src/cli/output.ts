@@ -8,6 +8,7 @@ import { lstatSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliIo } from './io.js';
 import type { SummaryDocument } from './summary.js';
+import { LONGEST_RESET_S } from '../send/client.js';
 
 export const STDOUT = '-';
 
@@ -94,7 +95,8 @@ export function knownBudget(target: string | undefined, cwd: string, baseUrl: st
     const resetAt = doc.budget.reset_at === null ? NaN : Date.parse(doc.budget.reset_at);
     const margin = doc.budget.late_reset_ms ?? undefined;
     return {
-      ...(doc.budget.remaining === 0 && resetAt > now ? { resetAt } : {}),
+      // A reset further away than any window (a bad header, a clock that jumped) is not believed.
+      ...(doc.budget.remaining === 0 && resetAt > now && resetAt - now <= LONGEST_RESET_S * 1000 ? { resetAt } : {}),
       ...(typeof margin === 'number' && margin > 0 && margin < 600_000 ? { marginMs: margin } : {}),
     };
   } catch {

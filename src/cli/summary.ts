@@ -55,8 +55,12 @@ export interface NextCommands {
 }
 
 /** A clock time with its zone, as people read it in a log: 10:41:12 UTC. */
-export function clockTime(ms: number): string {
-  return new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+export function clockTime(ms: number, now = Date.now()): string {
+  const time = new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+  // Beyond the day, the time alone would read as today's.
+  if (Math.abs(ms - now) < 20 * 3_600_000) return time;
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${time}`;
 }
 
 function budgetLine(report: RunReport, now: number): string | undefined {

@@ -74,12 +74,30 @@ function retryAfter(headers: Record<string, string | string[] | undefined>, now:
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
+/** Longer than any rate-limit window of Brevo's: a reset announced further away is not believed. */
+export const LONGEST_RESET_S = 86_400;
+
+/**
+ * Seconds until the window resets. Brevo sends seconds from now; some gateways send the moment
+ * itself (a Unix time in seconds or milliseconds), read as such when it lies within a day ahead.
+ * Anything else that far off (or negative) is not believed: one bad header must not stop every
+ * later run until a date decades away.
+ */
+function resetSeconds(value: number | undefined, now: number): number | undefined {
+  if (value === undefined || value < 0) return undefined;
+  if (value <= LONGEST_RESET_S) return value;
+  const at = value >= 1e12 ? value : value >= 1e9 ? value * 1000 : NaN;
+  const seconds = (at - now) / 1000;
+  return seconds >= 0 && seconds <= LONGEST_RESET_S ? seconds : undefined;
+}
+
 export function rateHeaders(headers: Record<string, string | string[] | undefined>, now: number = Date.now()): RateHeaders {
+  const retry = retryAfter(headers, now);
   return {
     limit: header(headers, 'x-sib-ratelimit-limit'),
     remaining: header(headers, 'x-sib-ratelimit-remaining'),
-    resetSeconds: header(headers, 'x-sib-ratelimit-reset'),
-    retryAfterSeconds: retryAfter(headers, now),
+    resetSeconds: resetSeconds(header(headers, 'x-sib-ratelimit-reset'), now),
+    retryAfterSeconds: retry !== undefined && retry <= LONGEST_RESET_S ? retry : undefined,
   };
 }
 

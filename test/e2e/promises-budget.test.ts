@@ -5,7 +5,7 @@
  * in-process at a fake terminal, the others as a child process.
  */
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli as runInProcess } from '../../src/cli/program.js';
 import { runCli, said } from '../helpers/cli.js';
@@ -85,6 +85,21 @@ describe('13. a reset header that runs late', () => {
 });
 
 describe('14. a run that starts on an empty window', () => {
+  test('a reset in the summary further away than any window (a gateway\'s bad header, a clock that jumped) is not believed: the next run asks Brevo', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const summary = join(dir, 's.json');
+    const input = usersCsv(dir, 2);
+    const first = await runCli(['send', input, '--summary-json', summary], { env: sendEnv(sim) });
+    expect(first.code).toBe(0);
+    const doc = JSON.parse(readFileSync(summary, 'utf8')) as { budget: { remaining: number; reset_at: string } };
+    writeFileSync(summary, JSON.stringify({ ...doc, budget: { ...doc.budget, remaining: 0, reset_at: '2083-10-24T10:57:38.000Z' } }));
+    const next = await runCli(['send', input, '--resume', '--summary-json', summary], { env: sendEnv(sim) });
+    expect(next.code).toBe(0);
+    expect(sim.requests).toHaveLength(4); // the first run's 3, then this run's list call
+    expect(JSON.parse(readFileSync(summary, 'utf8')).budget.reset_at).not.toMatch(/^2083/);
+  });
+
   test('the next run knows it from the summary: exit 75 with no request; after the reset it completes', async () => {
     const sim = await simulator({ rateLimit: { limit: 5, windowMs: 4000 } });
     const dir = tempDir();

@@ -45,6 +45,18 @@ describe('client', () => {
     expect(rateHeaders({}, now)).toEqual({ limit: undefined, remaining: undefined, resetSeconds: undefined, retryAfterSeconds: undefined });
   });
 
+  test('a reset sent as a moment (Unix seconds or milliseconds, as some gateways do) is read as such; one further away than a day, or negative, is not believed', () => {
+    const now = Date.parse('2026-11-26T10:00:00Z');
+    const reset = (value: string) => rateHeaders({ 'x-sib-ratelimit-reset': value }, now).resetSeconds;
+    expect(reset('600')).toBe(600);
+    expect(reset(String(now / 1000 + 900))).toBe(900);
+    expect(reset(String(now + 120_000))).toBe(120);
+    expect(reset('3596400000')).toBeUndefined(); // 2083, read as seconds from now or as a moment: both too far
+    expect(reset(String(now / 1000 - 60))).toBeUndefined(); // a moment already past
+    expect(reset('-5')).toBeUndefined();
+    expect(rateHeaders({ 'retry-after': '9999999' }, now).retryAfterSeconds).toBeUndefined();
+  });
+
   test('all_features_access sends an empty privileges list', () => {
     expect(invitationBody({ email: 'a@x.co', allFeaturesAccess: true, privileges: [{ feature: 'contacts', permissions: ['view'] }] })).toEqual({
       email: 'a@x.co',
