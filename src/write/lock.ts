@@ -19,7 +19,7 @@
  * lock is still this run's: if another run took it (this one was stopped for longer than STALE_MS),
  * `onLost` is called and the run stops.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AppError } from '../errors.js';
 import { isRunning } from './process-alive.js';
@@ -87,14 +87,28 @@ export interface Lock {
   release(): void;
 }
 
+interface SeenLock {
+  raw: string;
+  holder: LockHolder;
+  mtimeMs: number;
+  /** Not a file any run writes (a symbolic link): nobody holds it. */
+  foreign?: string | undefined;
+}
+
 /** The lock's content and age; undefined when it is gone. */
-function readLock(path: string): { raw: string; holder: LockHolder; mtimeMs: number } | undefined {
+function readLock(path: string): SeenLock | undefined {
   try {
+    const link = lstatSync(path);
+    // No run writes a symbolic link (a dangling one could never be read, nor ever taken over).
+    if (link.isSymbolicLink()) return { raw: `-> ${readlinkSync(path)}`, holder: {}, mtimeMs: link.mtimeMs, foreign: 'a symbolic link' };
+    if (link.isDirectory()) throw new AppError('config', `${path} is a folder, where the results file's lock belongs: no run makes one; remove it, then run again`);
     const raw = readFileSync(path, 'utf8');
     const { mtimeMs } = statSync(path);
     let holder: LockHolder = {};
     try {
-      holder = JSON.parse(raw) as LockHolder;
+      const parsed: unknown = JSON.parse(raw);
+      // Anything but an object (null, a number) names nobody: only its age can tell.
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) holder = parsed as LockHolder;
     } catch {
       // Cut short by a crash while it was written: only its age can tell.
     }
@@ -110,8 +124,9 @@ function readLock(path: string): { raw: string; holder: LockHolder; mtimeMs: num
  * its last refresh alone, which another host's clock can mislead: it is then watched before it is
  * taken over.
  */
-function staleness(lock: { holder: LockHolder; mtimeMs: number }, me: { host: string; pid: number; system: string | undefined }, now: number, staleMs: number): { why: string; byAge: boolean } | undefined {
+function staleness(lock: SeenLock, me: { host: string; pid: number; system: string | undefined }, now: number, staleMs: number): { why: string; byAge: boolean } | undefined {
   const { holder, mtimeMs } = lock;
+  if (lock.foreign !== undefined) return { why: `it is ${lock.foreign}, which no run writes`, byAge: false };
   if (holder.host === me.host && me.system !== undefined && holder.system === me.system && typeof holder.pid === 'number') {
     if (holder.pid === me.pid) return { why: `it names this process's own pid ${holder.pid} on ${me.host}, so it was left by an earlier run (a restarted container)`, byAge: false };
     if (!isRunning(holder.pid)) return { why: `pid ${holder.pid} on ${me.host} is not running`, byAge: false };
@@ -153,7 +168,7 @@ function takeOver(path: string, seen: { raw: string; mtimeMs: number }, now: num
       }
     })();
     if (age <= TAKEOVER_STALE_MS) return false;
-    rmSync(guard, { force: true });
+    rmSync(guard, { force: true, recursive: true }); // whatever was left there (no run makes a folder of it)
     if (!createExclusive(guard, me)) return false;
   }
   try {

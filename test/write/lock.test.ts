@@ -1,6 +1,6 @@
 /** The lock's heartbeat on real files, with an injected clock and sleep (no waiting on timers). */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { existsSync, linkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock } from '../../src/write/lock.js';
 import { cleanTempDirs, tempDir } from '../helpers/files.js';
@@ -56,6 +56,39 @@ describe('the lock', () => {
     expect(lock.isHeld()).toBe(true);
     lock.release();
     dead.release();
+  });
+
+  test('crafted leftovers: a lock of "null" is judged by its age; a symbolic link (even dangling) is no run\'s lock and is taken over at once; an old takeover folder is cleared; a folder as the lock is a set-up mistake', async () => {
+    const sleep = async () => {};
+    const nulled = join(tempDir(), 'r.csv');
+    writeFileSync(`${nulled}.lock`, 'null');
+    age(`${nulled}.lock`, T - 120_000);
+    const why: string[] = [];
+    const a = await acquireLock(nulled, { runId: 'a', now: () => T, sleep, onTakeover: (w) => why.push(w) });
+    expect(why[0]).toMatch(/not refreshed for 120 s/);
+    a.release();
+
+    const dir = tempDir();
+    const dangling = join(dir, 'd.csv');
+    symlinkSync(join(dir, 'nowhere.lock'), `${dangling}.lock`);
+    const b = await acquireLock(dangling, { runId: 'b', now: () => T, sleep, onTakeover: (w) => why.push(w) });
+    expect(why[1]).toBe('it is a symbolic link, which no run writes');
+    expect(lstatSync(b.path).isFile()).toBe(true);
+    b.release();
+
+    const guarded = join(tempDir(), 'g.csv');
+    writeFileSync(`${guarded}.lock`, '{}');
+    age(`${guarded}.lock`, T - 120_000);
+    mkdirSync(`${guarded}.lock.takeover`);
+    age(`${guarded}.lock.takeover`, T - 60_000);
+    const c = await acquireLock(guarded, { runId: 'c', now: () => T, sleep });
+    expect(c.isHeld()).toBe(true);
+    expect(existsSync(`${guarded}.lock.takeover`)).toBe(false);
+    c.release();
+
+    const folder = join(tempDir(), 'f.csv');
+    mkdirSync(`${folder}.lock`);
+    await expect(acquireLock(folder, { runId: 'f', now: () => T, sleep })).rejects.toMatchObject({ code: 'config', message: `${folder}.lock is a folder, where the results file's lock belongs: no run makes one; remove it, then run again` });
   });
 
   test('a results file with other names (hard links) is said, since a run through another name takes another lock', async () => {
