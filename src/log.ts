@@ -20,6 +20,8 @@ export interface LoggerOptions {
   colorize?: boolean;
   /** Carried by every line, so that the lines of one run can be told from another's. */
   runId?: string | undefined;
+  /** Applied to every line written (--log-emails no or hash: the addresses in it). */
+  mask?: ((line: string) => string) | undefined;
 }
 
 export { REDACTED, scrub };
@@ -53,7 +55,8 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
           hideObject: options.level !== 'debug' && options.level !== 'trace',
         })
       : (options.destination ?? pino.destination({ dest: 2, sync: true }));
-  const guarded: DestinationStream = { write: (line: string) => target.write(scrub(line, secrets())) };
+  const mask = options.mask ?? ((line: string) => line);
+  const guarded: DestinationStream = { write: (line: string) => target.write(mask(scrub(line, secrets()))) };
   return pino(
     {
       level: options.level,

@@ -47,7 +47,8 @@ const context = (session: Session): SummaryContext => ({
 });
 
 /** One sentence for the person: plain text at a terminal, a JSON line (as pino writes them) otherwise. */
-export function sayError(io: CliIo, message: string, fields: Record<string, unknown> = {}): void {
+export function sayError(io: CliIo, said: string, fields: Record<string, unknown> = {}): void {
+  const message = io.maskEmails?.(said) ?? said;
   if (io.stderr.isTTY === true) {
     io.stderr.write(`brevo-invite: ${message}\n`);
     return;

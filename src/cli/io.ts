@@ -26,6 +26,8 @@ export interface CliIo {
   onInterrupt: (handlers: InterruptHandlers) => () => void;
   /** This invocation's id, in every log line and in the summary (set by runCli). */
   runId?: string | undefined;
+  /** --log-emails no or hash: what becomes of the addresses in a line on stderr (set once the options are read). */
+  maskEmails?: ((text: string) => string) | undefined;
 }
 
 /** Colour codes only on a terminal that can show them (not TERM=dumb, not NO_COLOR). */

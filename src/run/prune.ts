@@ -54,7 +54,12 @@ const listed = (emails: readonly string[], max = 20) => `${emails.slice(0, max).
 export function checkPrune(slots: readonly Slot[], users: Users, removals: readonly Removal[], max: MaxPrune): void {
   const unreadable = slots.filter((s) => s.row.status === 'invalid' && UNREADABLE_EMAIL.has(s.row.errorCode ?? ''));
   if (unreadable.length > 0) {
-    const where = unreadable.map((s) => `line ${s.row.line} (${quote(s.row.email)})`);
+    // A damaged row's email is a guess from its first line: said as such.
+    const where = unreadable.map((s) =>
+      s.row.errorCode === 'missing_email' ? `line ${s.row.line} (no email)`
+      : s.row.errorCode === 'invalid_email' ? `line ${s.row.line} (${quote(s.row.email)})`
+      : `line ${s.row.line} (a damaged row${s.row.email === '' ? '' : `, which seems to be ${quote(s.row.email)}`})`,
+    );
     throw refused(
       `the roster has ${unreadable.length === 1 ? 'a row' : 'rows'} whose email cannot be read (${listed(where, 10)}), and the person on such a row could be one it would remove. Fix ${unreadable.length === 1 ? 'it' : 'them'} (brevo-invite validate shows how), then run again.`,
     );

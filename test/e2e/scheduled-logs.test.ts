@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli as runInProcess } from '../../src/cli/program.js';
-import { baseEnv, CLI, expectNoStackTrace, jsonLines, runCli, type CliRun } from '../helpers/cli.js';
+import { baseEnv, CLI, expectNoStackTrace, jsonLines, lastError, runCli, type CliRun } from '../helpers/cli.js';
 import { fakeIo } from '../helpers/fake-io.js';
 import { cleanTempDirs, readResults, tempDir } from '../helpers/files.js';
 import { closeSimulators, invitationRequests, sendEnv, simulator, usersCsv } from '../helpers/sim.js';
@@ -133,6 +133,25 @@ describe('stderr without a terminal, for a whole night with faults', () => {
     expect(run.code).toBe(0);
     expect(logLines(run).find((l) => l.msg === 'plan')).toMatchObject({ plan: { updates: 1, removals: 1 } });
     expect(run.stderr).not.toMatch(/example\.com/i);
+  });
+
+  test('--log-emails no or hash: a refused --prune that lists the people it would remove, and a roster row quoted as unreadable, name nobody on stderr', async () => {
+    const others = Array.from({ length: 7 }, (_, i) => ({ email: `le${i}@corp.example`, status: 'active' as const }));
+    const sim = await simulator({ existing: [{ email: 'boss@corp.example', status: 'active', isOwner: true }, ...others] });
+    const dir = tempDir();
+    const input = join(dir, 'roster.csv');
+    writeFileSync(input, 'email,privileges\nkeep@corp.example,contacts:view\n');
+    const unreadable = join(dir, 'unreadable.csv');
+    writeFileSync(unreadable, 'email,privileges\nkeep@corp.example,contacts:view\nbad@@corp,contacts:view\n');
+    for (const mode of ['no', 'hash']) {
+      for (const file of [input, unreadable]) {
+        const run = await runCli(['send', file, '--prune', '--log-emails', mode], { env: sendEnv(sim) });
+        expect(run.code).toBe(2);
+        expect(lastError(run)).toMatch(mode === 'no' ? /\(email\)/ : /\(email [0-9a-f]{12}\)/);
+        expect(run.stderr).not.toMatch(/corp\.example|bad@@corp/i);
+      }
+    }
+    expect(sim.removals).toHaveLength(0);
   });
 
   test('--log-emails hash: a 12-hex hash of the address in lower case, the same in every run', async () => {

@@ -37,5 +37,26 @@ export function interruptsFor(io: CliIo, log: Logger): CliIo['onInterrupt'] {
 export function emailLogger(mode: LogEmails): ((email: string) => Record<string, string>) | undefined {
   if (mode === 'yes') return undefined;
   if (mode === 'no') return () => ({});
-  return (email) => ({ email_hash: createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 12) });
+  return (email) => ({ email_hash: emailHash(email) });
+}
+
+const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 12);
+
+/** Anything with an @ between other characters: an address, or what was meant as one (`bad@@corp`). */
+const EMAIL_LIKE = /[^\s"'\\<>()[\]{},;:=`]*@[^\s"'\\<>()[\]{},;:=`]*/g;
+
+/**
+ * The last line of defence of --log-emails: every address left in a log line's text (a refusal
+ * that lists the people a prune would remove, a row quoted in a message) becomes `(email)`, or
+ * `(email <hash>)`. Undefined when addresses may be logged.
+ */
+export function emailMasker(mode: LogEmails): ((text: string) => string) | undefined {
+  if (mode === 'yes') return undefined;
+  const hide = (found: string) => {
+    if (/^@*$/.test(found)) return found;
+    // A full stop after an address ends the sentence: it stays.
+    const [, address, stop] = /^(.*?)(\.*)$/.exec(found)!;
+    return `${mode === 'no' ? '(email)' : `(email ${emailHash(address!)})`}${stop}`;
+  };
+  return (text) => (text.includes('@') ? text.replace(EMAIL_LIKE, hide) : text);
 }

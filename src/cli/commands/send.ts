@@ -13,7 +13,7 @@ import { nextStep, resumeCommand } from '../summary.js';
 import { confirmPlan } from '../prompt.js';
 import { progressFor, TerminalLines } from '../progress.js';
 import { checkBaseUrl, loadApiKey, baseUrlWarning } from '../secrets.js';
-import { emailLogger, interruptsFor, planInputs } from './common.js';
+import { emailLogger, emailMasker, interruptsFor, planInputs } from './common.js';
 
 export interface SendCommandMode {
   command: 'send' | 'revoke';
@@ -36,7 +36,8 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
   const pretty = settings.format === 'pretty';
   // At a terminal, log lines are printed above the progress line rather than over it.
   const lines = pretty && io.stderr.isTTY === true ? new TerminalLines(io.stderr) : undefined;
-  const log = await createLogger({ ...settings, destination: lines ?? io.stderr, secrets: () => [apiKey], runId: io.runId });
+  io.maskEmails = emailMasker(options.logEmails);
+  const log = await createLogger({ ...settings, destination: lines ?? io.stderr, secrets: () => [apiKey], runId: io.runId, mask: io.maskEmails });
   const warning = baseUrlWarning(baseUrl);
   if (warning !== undefined) log.warn({ baseUrl }, warning);
   const planOnly = mode.planOnly === true;

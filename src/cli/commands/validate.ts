@@ -6,11 +6,12 @@ import { releaseHeldLocks } from '../../write/lock.js';
 import { removeOpenTemps } from '../../write/temp-files.js';
 import { logSettings, type CliIo } from '../io.js';
 import { resolveValidateOptions, type RawFlags } from '../options.js';
-import { interruptsFor, planInputs } from './common.js';
+import { emailMasker, interruptsFor, planInputs } from './common.js';
 
 export async function validateCommand(file: string, flags: RawFlags, io: CliIo, purpose: 'grant' | 'remove' = 'grant'): Promise<RunReport> {
   const options = resolveValidateOptions(flags, io.env);
-  const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, runId: io.runId });
+  io.maskEmails = emailMasker(options.logEmails);
+  const log = await createLogger({ ...logSettings(io, options), destination: io.stderr, runId: io.runId, mask: io.maskEmails });
   const inputs = await planInputs(file, flags.output as string | undefined, options, io);
   // Nothing to finish gently: a signal removes the half-written results and the lock, and ends the run at once.
   const flushNow = () => {
