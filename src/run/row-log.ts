@@ -24,15 +24,19 @@ export class RowLog {
 
   /**
    * One line per row, whatever its status; problems at warn or error. A row kept as an earlier run
-   * left it is said at debug ("kept"), so a nightly log does not repeat the whole roster as if it
-   * had been sent again. At a terminal (`quietRows`) the rows are debug lines: the progress bar and
-   * the summary say it for a person.
+   * left it says so ("row kept from an earlier run"), so a nightly log does not read as if the
+   * whole roster had been sent again. At a terminal (`quietRows`) the rows are debug lines: the
+   * progress bar and the summary say it for a person.
    */
   row(row: RowResult, kept = false): void {
     // The invoice and credit notes too: if the results file cannot be written (a full disk), the log keeps them.
     const fields = { line: row.line, ...this.email(row.email), action: row.action, status: row.status, invoice_id: row.invoiceId, credit_notes: row.creditNotes, error_code: row.errorCode, error_message: this.hide(row.errorMessage, row.email), attempts: row.attempts };
-    if (kept || this.#d.quietRows === true) {
+    if (this.#d.quietRows === true) {
       this.#d.log.debug(fields, kept ? 'row kept from an earlier run' : 'row finished');
+      return;
+    }
+    if (kept) {
+      this.#d.log.info(fields, 'row kept from an earlier run');
       return;
     }
     const warn = row.status === 'invalid' || row.status === 'duplicate' || row.status === 'deferred' || row.errorCode === 'removed_since';

@@ -116,6 +116,17 @@ describe('stderr without a terminal, for a whole night with faults', () => {
     expect(lines.some((l) => Number(l.level) < LEVEL.info)).toBe(false);
   });
 
+  test('the next night (--resume): every input row has its one line again, the rows kept as they were saying so', async () => {
+    const { sim, dir } = await wholeNight();
+    const next = await runCli(['send', join(dir, 'roster.csv'), '--resume', '--timeout', '500', '--settle-grace', '1s'], { env: sendEnv(sim) });
+    const lines = logLines(next);
+    const perRow = lines.filter((l) => l.msg === 'row finished' || l.msg === 'row kept from an earlier run');
+    expect(perRow.map((l) => l.line).sort((a, b) => Number(a) - Number(b))).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    const kept = perRow.filter((l) => l.msg === 'row kept from an earlier run');
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((l) => l.level === LEVEL.info)).toBe(true);
+  });
+
   test('--log-emails no: no address anywhere on stderr, not even in a message that quotes one', async () => {
     const { run, dir } = await wholeNight(['--log-level', 'debug', '--log-emails', 'no']);
     expect(rowLines(logLines(run))).toHaveLength(8);
