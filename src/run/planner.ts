@@ -86,7 +86,7 @@ export function settleInFlight(slot: Slot, users: Users | undefined, listedAt: n
       httpStatus: undefined,
       invoiceId: undefined,
       creditNotes: undefined,
-      errorMessage: `the answer was lost when an earlier run stopped; ${spec.confirmed}`,
+      errorMessage: `an earlier run sent it and did not record the answer (it was stopped, or could not write its results); ${spec.confirmed}`,
       ...(flight.action === 'invite' ? { invitedAt: new Date(listedAt).toISOString() } : {}),
     }, slot.earlier);
     return true;

@@ -103,6 +103,8 @@ class SendRun {
   #notices: string[] = [];
   #journalEntries = new Map<string, JournalEntry>();
   readonly #rows: RowLog;
+  /** Rows finished with a receipt after the results file stopped taking rows (a full disk). */
+  #unrecorded: RowResult[] = [];
   #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0, removedSince: 0 };
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
@@ -379,6 +381,8 @@ class SendRun {
           },
           onRowDone: (result) => {
             if ((result.status !== 'deferred' || result.attempts > 0) && !this.#lockLost) live.append(result);
+            // Not in the file (the disk is full): Brevo's receipts must still reach someone.
+            if (live.failure !== undefined && (result.invoiceId !== undefined || result.creditNotes !== undefined)) this.#unrecorded.push(result);
             this.#d.progress?.rowDone(result);
             this.#rows.row(result);
           },
@@ -400,7 +404,7 @@ class SendRun {
     } catch (err) {
       throw new AppError(
         'system',
-        `could not write the results file ${this.#o.resultsPath} (${describeError(err)}). It still holds every row recorded before this, and the journal ${journal.path} lists every request that was sent: free some space, then run again with --resume, which checks those requests against Brevo before sending anything again`,
+        `could not write the results file ${this.#o.resultsPath} (${describeError(err)}). It still holds every row recorded before this, and the journal ${journal.path} lists every request that was sent: free some space, then run again with --resume, which checks those requests against Brevo before sending anything again${this.#receiptsNotRecorded()}`,
         { cause: err },
       );
     }
@@ -408,6 +412,19 @@ class SendRun {
     // The last request's start (this run's, if it sent one): an earlier one would let the next run trust the list too soon.
     const at = (r: RowResult) => journal.last(r.email)?.at ?? this.#journalEntries.get(r.email.toLowerCase())?.at ?? this.#d.clock.now();
     settleJournal(journal.path, unknown.map((r) => ({ email: r.email.toLowerCase(), action: r.action ?? 'invite', line: r.line, at: at(r) })));
+  }
+
+  /**
+   * Rows Brevo did and billed (or credited) whose result could not be written: --resume confirms
+   * them from the list, which carries no invoice id, so the receipts are said here, in the error
+   * (a log line, a summary elsewhere) — the one place they can still go.
+   */
+  #receiptsNotRecorded(): string {
+    if (this.#unrecorded.length === 0) return '';
+    this.#d.log.warn({ unrecorded: this.#unrecorded.map((r) => ({ line: r.line, ...this.#rows.email(r.email), status: r.status, invoice_id: r.invoiceId, credit_notes: r.creditNotes })) }, "Brevo's receipts of rows the results file could not take");
+    const shown = this.#unrecorded.slice(0, 20).map((r) => `line ${r.line} ${r.email} ${r.status} ${[r.invoiceId, r.creditNotes].filter((x) => x !== undefined).join(' ')}`);
+    const more = this.#unrecorded.length - shown.length;
+    return `. Brevo's receipts of ${this.#unrecorded.length} of them are not in the file (the list that --resume reads has none): ${shown.join('; ')}${more > 0 ? `; and ${more} more (in the log line before this)` : ''}`;
   }
 
   /** Journal lines of requests still waiting to be settled, carried into the new journal. */
