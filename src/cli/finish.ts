@@ -32,6 +32,9 @@ export interface Session {
   command: string;
   /** Where --summary-json goes (`-`: stdout), once known. */
   summaryTarget?: string | undefined;
+  /** The input file as given, and its results path, once known. */
+  input?: string | undefined;
+  results?: string | undefined;
   baseUrl?: string | undefined;
 }
 
@@ -44,6 +47,8 @@ const context = (session: Session): SummaryContext => ({
   startedAt: session.startedAt,
   finishedAt: Date.now(),
   baseUrl: session.baseUrl,
+  input: session.input,
+  results: session.results,
 });
 
 /** One sentence for the person: plain text at a terminal, a JSON line (as pino writes them) otherwise. */

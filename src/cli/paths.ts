@@ -9,11 +9,17 @@ import { isStdout, realTarget } from './output.js';
  * the real file, so a run through a symlink and a run through its target exclude each other, and
  * the symlink itself stays a symlink.
  */
-export function resultsPathFor(input: string, output: string | undefined, cwd: string, suffix = 'results'): string {
+/** Where the results of `input` go, as given (no link followed, nothing checked): for a summary written whatever happens. */
+export function resultsPathAsGiven(input: string, output: string | undefined, cwd: string, suffix = 'results'): string {
   const inputPath = resolve(cwd, input);
   const ext = extname(inputPath);
   const stem = ['.csv', '.txt', '.tsv'].includes(ext.toLowerCase()) ? basename(inputPath, ext) : basename(inputPath);
-  const out = realTarget(output === undefined ? join(dirname(inputPath), `${stem}.${suffix}.csv`) : resolve(cwd, output));
+  return output === undefined ? join(dirname(inputPath), `${stem}.${suffix}.csv`) : resolve(cwd, output);
+}
+
+export function resultsPathFor(input: string, output: string | undefined, cwd: string, suffix = 'results'): string {
+  const inputPath = resolve(cwd, input);
+  const out = realTarget(resultsPathAsGiven(input, output, cwd, suffix));
   if (out === realTarget(inputPath)) throw usageError(`the results file would overwrite the input ${input}: choose another path with -o`);
   checkWritable(out, 'the results file', '-o');
   return out;

@@ -12,6 +12,7 @@ import { loadEnv } from './env.js';
 import { failureMessage, finishRun, finishWithError, sayError, VERSION, type Session } from './finish.js';
 import type { CliIo } from './io.js';
 import { ENV_NAMES, type RawFlags } from './options.js';
+import { resultsPathAsGiven } from './paths.js';
 
 export { failureMessage };
 
@@ -32,6 +33,9 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
   /** Runs a batch command: its report becomes the summaries and the exit code. */
   const batch = (run: (file: string, flags: RawFlags) => Promise<{ report: RunReport; baseUrl?: string | undefined }>) => async (file: string, flags: RawFlags) => {
     session.summaryTarget = (flags.summaryJson as string | undefined) ?? io.env[ENV_NAMES.summaryJson] ?? session.summaryTarget;
+    session.input = file;
+    // Known before anything can go wrong: a summary of a run that could not start still names them.
+    session.results = resultsPathAsGiven(file, flags.output as string | undefined, io.cwd, session.command === 'plan' ? 'plan' : 'results');
     const { report, baseUrl } = await run(file, flags);
     session.baseUrl = baseUrl;
     exitCode = finishRun(io, session, report);

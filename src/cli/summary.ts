@@ -228,6 +228,9 @@ export interface SummaryContext {
   startedAt: number;
   finishedAt: number;
   baseUrl?: string | undefined;
+  /** The input file as given, and where its results go: known even when the run could not start. */
+  input?: string | undefined;
+  results?: string | undefined;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -343,8 +346,8 @@ export function failureSummary(ctx: SummaryContext, exitCode: number, stoppedFor
     stopped_for: stoppedFor,
     stop_detail: message,
     error: message,
-    input: null,
-    results: null,
+    input: ctx.input ?? null,
+    results: ctx.results ?? null,
     rows: 0,
     left_input: 0,
     counts: null,

@@ -74,7 +74,7 @@ describe('6. a full disk', () => {
     // list, which has no invoice id: the first run's error said it, so no receipt is lost.
     const confirmed = final.filter((r) => r.invoice_id === '');
     expect(confirmed.length).toBeGreaterThan(0);
-    for (const r of confirmed) expect(message).toContain(`${r.email} invited ${sim.users.get(r.email)!.invoiceId}`);
+    for (const r of confirmed) expect(message).toContain(`${r.email} invited ${sim.users.get(r.email!)!.invoiceId}`);
     expect(invitedTwice(sim)).toEqual([]);
     expect(invitationRequests(sim)).toHaveLength(60);
     expect(listRequests(sim)).toHaveLength(2);

@@ -161,7 +161,7 @@ describe('the summary JSON is written on every exit, with every field', () => {
     expect(run.code).toBe(2);
     const doc = readDoc(summary);
     checkDocument(doc, 2, run);
-    expect(doc).toMatchObject({ stopped_for: 'input', counts: null, rows: 0, requests: 0, resume_command: null });
+    expect(doc).toMatchObject({ stopped_for: 'input', counts: null, rows: 0, requests: 0, resume_command: null, input: join(dir, 'roster.csv'), results: join(dir, 'roster.results.csv') });
     expect(doc.error).toContain('roster.csv');
     expect(doc.next_step).toBe(doc.error);
     expect(sim.requests).toHaveLength(0);
@@ -220,7 +220,7 @@ describe('the summary JSON is written on every exit, with every field', () => {
     expect(run.code).toBe(75);
     const doc = readDoc(summary);
     checkDocument(doc, 75, run);
-    expect(doc).toMatchObject({ stopped_for: 'locked', requests: 0 });
+    expect(doc).toMatchObject({ stopped_for: 'locked', requests: 0, input, results: join(dir, 'users.results.csv') });
     expect(doc.error).toContain('another run');
     expect(doc.resume_command).toMatch(/--resume$/);
   });
