@@ -50,7 +50,9 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
       // One voice for every error: "brevo-invite: ..." at a terminal, a JSON line otherwise.
       writeErr: (s) => {
         if (io.stderr.isTTY === true) io.stderr.write(s.replace(/^error: /, 'brevo-invite: '));
-        else if (s.trim() !== '' && !s.startsWith('(add --help')) sayError(io, s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
+        else if (s.trim() !== '' && !s.startsWith('(add --help')) {
+          sayError(io, s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' '), s.startsWith('error: ') ? { exit_code: EXIT.usage, stopped_for: 'usage' } : {});
+        }
       },
     });
 

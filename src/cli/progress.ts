@@ -56,9 +56,10 @@ export function progressDetail(counters: Counters, total: number, gate: Gate['bu
   const done = kinds.length > 1 ? kinds.map(([status, n]) => `${status} ${n}`) : [`done ${counters.ok}`];
   const parts = [...done, `failed ${counters.failed}`, `${perMinute.toFixed(perMinute < 10 ? 1 : 0)}/min`];
   if (gate.waitingUntil !== undefined && gate.waitingUntil > now) {
-    parts.unshift(`waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)}`);
+    // The countdown first: a narrow terminal cuts the end of the line.
+    parts.unshift(`${formatClock(gate.waitingUntil - now)} until Brevo's rate limit resets`);
   } else if (settleUntil !== undefined && settleUntil > now) {
-    parts.unshift(`giving Brevo time to record unclear requests, then checking its list: ${formatClock(settleUntil - now)}`);
+    parts.unshift(`${formatClock(settleUntil - now)} for Brevo to record unclear requests, then its list is checked`);
   } else if (rest > 0) {
     parts.unshift(`ETA ${formatDuration(estimateMs(rest, gate, now, concurrency, gate.windowMs, requestMs))}`);
   }
@@ -67,7 +68,7 @@ export function progressDetail(counters: Counters, total: number, gate: Gate['bu
 
 /** The line shown before the plan: what the run waits for, and for how long. */
 export function waitingText(what: string, gate: Gate['budget'], since: number, now: number): string {
-  if (gate.waitingUntil !== undefined && gate.waitingUntil > now) return `Waiting for Brevo's rate-limit window: ${formatClock(gate.waitingUntil - now)} (Ctrl+C is safe), then ${what}`;
+  if (gate.waitingUntil !== undefined && gate.waitingUntil > now) return `${formatClock(gate.waitingUntil - now)} until Brevo's rate limit resets (Ctrl+C is safe), then ${what}`;
   return `${what[0]!.toUpperCase()}${what.slice(1)}... ${formatDuration(now - since)}`;
 }
 
@@ -151,6 +152,12 @@ export class ProgressBar implements ProgressSink {
   #latency = new Latency();
   #settleUntil: number | undefined;
   #statusShown = false;
+  #unwatch: (() => void) | undefined;
+
+  /** Clears the status line with spaces (no escape sequence: a TERM=dumb terminal shows them as text). */
+  #blank(): string {
+    return `\r${' '.repeat(Math.max(0, (this.#stream.columns ?? 100) - 1))}\r`;
+  }
 
   /** `lines`: the log's stream, whose lines are then printed above the progress line. */
   constructor(stream: TtyWritable, now: () => number = Date.now, lines?: TerminalLines) {
@@ -170,11 +177,18 @@ export class ProgressBar implements ProgressSink {
     draw();
     // A log line (a retry of the list call) takes the status line's place, which is drawn again below it.
     this.#lines?.divert((line) => {
-      this.#stream.write(`\r\u001b[2K${line}`);
+      this.#stream.write(`${this.#blank()}${line}`);
       draw();
     });
     this.#timer = setInterval(draw, REDRAW_EVERY_MS);
     this.#timer.unref();
+    // A terminal made narrower wraps the line drawn before: the countdown goes on on a fresh line.
+    const resized = () => {
+      this.#stream.write('\n');
+      draw();
+    };
+    this.#stream.on('resize', resized);
+    this.#unwatch = () => this.#stream.off('resize', resized);
   }
 
   start(plan: SendPlan, gate: Gate): void {
@@ -218,10 +232,12 @@ export class ProgressBar implements ProgressSink {
   }
 
   stop(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     if (this.#statusShown) {
-      this.#stream.write('\r\u001b[2K'); // the waiting line is put away: the plan or the bar comes next
+      this.#stream.write(this.#blank()); // the waiting line is put away: the plan or the bar comes next
       this.#statusShown = false;
     }
     this.#bar?.update(this.#counters.done, { detail: this.#detail() });

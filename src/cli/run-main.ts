@@ -15,6 +15,11 @@ const crash = (err: unknown) => {
 };
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
+// The reader of stdout went away (`brevo-invite --help | head -1`): what is left to print has
+// nobody to read it; that is no error of the run, whose exit code stands.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') crash(err);
+});
 
 /** What a person reads when a signal arrives: no jargon for Ctrl+C. */
 const SAID: Record<'SIGINT' | 'SIGTERM', string> = { SIGINT: 'Ctrl+C', SIGTERM: 'Asked to stop (SIGTERM)' };

@@ -68,7 +68,7 @@ function budgetLine(report: RunReport, now: number): string | undefined {
   // Without rate-limit headers (only 429s seen) nothing is known of the budget: say nothing.
   if (b === undefined || b.remaining === undefined || (b.limit === undefined && b.resetAt === undefined)) return undefined;
   const of = b.limit === undefined ? '' : ` of ${b.limit}`;
-  const reset = b.resetAt === undefined ? '' : `, resets in ${formatDuration(b.resetAt - now)} (at ${clockTime(b.resetAt)})`;
+  const reset = b.resetAt === undefined ? '' : `, resets in ${formatDuration(b.resetAt - now)} (at ${clockTime(b.resetAt, now)})`;
   return `Budget left: ${b.remaining}${of} requests${reset}`;
 }
 
@@ -95,7 +95,7 @@ function checkedNext(report: RunReport, needFix: number, commands: NextCommands)
   return withUpdate === undefined ? `All rows are valid. To send: ${commands.send}` : `All rows are valid. To send: ${commands.send} (add --update to apply the access that differs for ${s(changed, 'person', 'people')})`;
 }
 
-export function nextStep(report: RunReport, commands: NextCommands): string {
+export function nextStep(report: RunReport, commands: NextCommands, now = Date.now()): string {
   const resume = commands.resume;
   const c = report.counts;
   const needFix = c.invalid + c.duplicate;
@@ -104,7 +104,7 @@ export function nextStep(report: RunReport, commands: NextCommands): string {
   }
   if (c.deferred > 0) {
     const why = (WHY_DEFERRED[report.stoppedFor ?? 'budget'] ?? WHY_DEFERRED.budget!)(report);
-    const when = report.stoppedFor === 'budget' && report.budget?.resetAt !== undefined ? ` after ${clockTime(report.budget.resetAt)}, when the budget is back` : '';
+    const when = report.stoppedFor === 'budget' && report.budget?.resetAt !== undefined ? ` after ${clockTime(report.budget.resetAt, now)}, when the budget is back` : '';
     return `${s(c.deferred, 'row was', 'rows were')} deferred because ${why}. To continue${when}, run:\n  ${resume}`;
   }
   if (report.command === 'validate' || report.command === 'plan') return checkedNext(report, needFix, commands);
@@ -214,7 +214,7 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
     for (const line of problems.lines) lines.push(`  ${printable(line)}`);
   }
   lines.push(`Results: ${report.resultsPath}`);
-  lines.push(`Next: ${nextStep(report, commands)}`);
+  lines.push(`Next: ${nextStep(report, commands, now)}`);
   return lines.join('\n') + '\n';
 }
 

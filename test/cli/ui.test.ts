@@ -133,7 +133,7 @@ describe('progress', () => {
 
   test('shows a countdown while every sender waits for the window', () => {
     const text = progressDetail({ done: 100, ok: 100, failed: 0 }, 500, { limit: 100, remaining: 0, resetAt: NOW + 2472_000, waitingUntil: NOW + 2472_000 }, NOW - HOUR, NOW, 4);
-    expect(text).toMatch(/^waiting for Brevo's rate-limit window: 41:12 \| done 100/); // first: a narrow terminal cuts the end
+    expect(text).toMatch(/^41:12 until Brevo's rate limit resets \| done 100/); // first: a narrow terminal cuts the end
   });
 
   test('the bar draws on a terminal stream', () => {
@@ -213,7 +213,7 @@ describe('end summary', () => {
 
   test('the next step follows from what happened: the budget\'s reset, refusals to correct, access to apply, nothing to send', () => {
     const commands = { resume: 'brevo-invite send users.csv --resume', send: 'brevo-invite send users.csv' };
-    expect(nextStep(report({}), commands)).toContain('To continue after 09:20:00 UTC, when the budget is back, run:');
+    expect(nextStep(report({}), commands, NOW)).toContain('To continue after 09:20:00 UTC, when the budget is back, run:');
     const failed = { ...countStatuses([]), invited: 3, failed: 2 };
     const refusedOnly = nextStep(report({ counts: failed, stoppedFor: undefined, exitCode: 1, refused: 2 }), commands);
     expect(refusedOnly).toContain('Brevo refused 2 rows');

@@ -41,8 +41,8 @@ describe('9. at a terminal, nothing looks hung before the plan', () => {
     const { io, stderr } = fakeIo({ tty: true, input: 'n\n', env: sendEnv(sim), args: ['send', input] });
     expect(await runInProcess(['send', input], io)).toBe(2);
     const beforePlan = stderr.text.slice(0, stderr.text.indexOf('About to send'));
-    expect(beforePlan).toMatch(/Waiting for Brevo's rate-limit window: 0:0[1-4] \(Ctrl\+C is safe\), then asking Brevo \(http:\/\/127\.0\.0\.1:\d+\/v3\)/);
-    expect(beforePlan).toMatch(/window: 0:0[1-3] /); // counting down
+    expect(beforePlan).toMatch(/0:0[1-4] until Brevo's rate limit resets \(Ctrl\+C is safe\), then asking Brevo \(http:\/\/127\.0\.0\.1:\d+\/v3\)/);
+    expect(beforePlan).toMatch(/0:0[1-3] until Brevo's rate limit resets/); // counting down
     expect(rateLimited(sim)).toBe(1); // the one request that learned the window was empty
   });
 });
