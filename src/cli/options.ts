@@ -202,6 +202,8 @@ function parseWith<T extends z.ZodType>(schema: T, raw: Record<string, string | 
 
 export interface CommonOptions {
   rolesFile?: string | undefined;
+  /** Where the roles file was named: --roles, or BREVO_ROLES (for messages). */
+  rolesFrom?: string | undefined;
   delimiter?: Delimiter | undefined;
   encoding?: Encoding | undefined;
   maxRecordBytes: number;
@@ -239,9 +241,10 @@ const SEND_NAMES: OptionName[] = [
   ...(['concurrency', 'rate', 'maxRetries', 'timeout', 'maxWait', 'limit', 'resume', 'skipExisting', 'yes', 'baseUrl', 'apiKeyFile', 'update', 'resendPending', 'resendAfter', 'reinvite', 'settleGrace', 'prune', 'maxPrune'] as const),
 ];
 
-function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
+function common(o: z.output<z.ZodObject<typeof readSchema>>, flags: RawFlags): CommonOptions {
   return {
     rolesFile: o.roles,
+    rolesFrom: flags.roles !== undefined ? '--roles' : ENV_NAMES.roles,
     delimiter: o.delimiter,
     encoding: o.encoding,
     maxRecordBytes: o.maxRecordSize ?? DEFAULTS.maxRecordBytes,
@@ -253,13 +256,13 @@ function common(o: z.output<z.ZodObject<typeof readSchema>>): CommonOptions {
 }
 
 export function resolveValidateOptions(flags: RawFlags, env: Env): CommonOptions {
-  return common(parseWith(z.object(readSchema), gather(READ_NAMES, flags, env), flags));
+  return common(parseWith(z.object(readSchema), gather(READ_NAMES, flags, env), flags), flags);
 }
 
 export function resolveSendOptions(flags: RawFlags, env: Env): SendOptions {
   const o = parseWith(sendSchema, gather(SEND_NAMES, flags, env), flags);
   return {
-    ...common(o),
+    ...common(o, flags),
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
     ratePerSecond: o.rate ?? DEFAULTS.ratePerSecond,
     maxRetries: o.maxRetries ?? DEFAULTS.maxRetries,

@@ -20,6 +20,7 @@ const SKIP_LINES: Record<string, [string, string]> = {
   owner: ['owner', 'never changed or removed'],
   not_a_user: ['not in account', 'nothing to remove'],
   unchanged: ['unchanged', 'access as this tool last set it'],
+  removed_since: ['removed since', 'was in the account, gone now: not invited again (--reinvite)'],
 };
 
 const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
@@ -38,7 +39,7 @@ const names = (emails: readonly string[], max = 10) => `${emails.slice(0, max).j
 
 function header(plan: SendPlan): string {
   const a = plan.account;
-  const where = a === undefined ? 'the Brevo account' : `the Brevo account at ${a.baseUrl}${a.owner === undefined ? '' : ` (owner ${a.owner}, ${a.users} ${a.users === 1 ? 'user' : 'users'})`}`;
+  const where = a === undefined ? 'the Brevo account' : `the Brevo account at ${a.baseUrl}${a.owner === undefined ? '' : ` (${a.users} ${a.users === 1 ? 'user' : 'users'}, the owner ${a.owner} among them)`}`;
   return removing(plan) ? `About to remove ${people(plan.toSend)} from ${where}:` : `About to send ${plan.toSend} request${plan.toSend === 1 ? '' : 's'} to ${where}:`;
 }
 
@@ -65,10 +66,16 @@ function whoLines(plan: SendPlan): string[] {
   if (plan.updates.length > 0) {
     const byReason = new Map<string, string[]>();
     for (const u of plan.updates) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.email]);
-    lines.push(`Access set for: ${[...byReason].map(([reason, emails]) => `${names(emails)} (${reason})`).join('; ')}.`);
+    lines.push(`Access to set for: ${[...byReason].map(([reason, emails]) => `${names(emails)} (${reason})`).join('; ')}.`);
   }
-  if (plan.firstInvites.length > 0) lines.push(`Invited: ${plan.firstInvites.join(', ')}${plan.actions.invite > plan.firstInvites.length ? ` and ${plan.actions.invite - plan.firstInvites.length} more` : ''}.`);
-  if (plan.removals.length > 0) lines.push(`Access is removed at once for: ${names(plan.removals)}.`);
+  if (plan.firstInvites.length > 0) lines.push(`To invite: ${plan.firstInvites.join(', ')}${plan.actions.invite > plan.firstInvites.length ? ` and ${plan.actions.invite - plan.firstInvites.length} more` : ''}.`);
+  if (plan.resends.length > 0) lines.push(`To send the invitation again: ${names(plan.resends)}.`);
+  if (plan.removals.length > 0) {
+    const cancels = new Set(plan.cancels);
+    const revokes = plan.removals.filter((e) => !cancels.has(e));
+    const parts = [...(revokes.length > 0 ? [`${names(revokes)} (revoked)`] : []), ...(cancels.size > 0 ? [`${names(plan.cancels)} (invitation cancelled)`] : [])];
+    lines.push(`Access is removed at once for: ${parts.join('; ')}.`);
+  }
   if (plan.recentResends > 0) lines.push(`${plan.recentResends} of the invitations to send again were sent by this tool less than a day ago.`);
   return lines;
 }
@@ -89,6 +96,10 @@ export function planText(plan: SendPlan, now: number): string {
     lines.push(`Budget: ${remaining}${limit === undefined ? '' : ` of ${limit}`} requests left${reset}.`);
   }
   lines.push(`Time needed at this budget: ${timeNeeded(estimateMs(plan.toSend, plan.budget, now, plan.concurrency, plan.budget.windowMs))}.`);
+  // More requests than the window has left, and its reset further away than --max-wait: the rest wait for a --resume.
+  if (remaining !== undefined && plan.toSend > remaining && resetAt !== undefined && plan.maxWaitMs !== undefined && resetAt - now > plan.maxWaitMs) {
+    lines.push(`With --max-wait ${formatDuration(plan.maxWaitMs)}, about ${remaining} of the ${plan.toSend} go now; the rest are deferred until --resume after the window resets.`);
+  }
   const seats = plan.actions.invite + plan.actions.update;
   if (seats > 0) lines.push(`Each invitation (and a change of access) can add a paid seat to the account: up to ${seats} here (Brevo then returns an invoice_id, written in the results).`);
   return lines.join('\n') + '\n';

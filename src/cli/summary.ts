@@ -95,12 +95,25 @@ function checkedNext(report: RunReport, needFix: number, commands: NextCommands)
   return withUpdate === undefined ? `All rows are valid. To send: ${commands.send}` : `All rows are valid. To send: ${commands.send} (add --update to apply the access that differs for ${s(changed, 'person', 'people')})`;
 }
 
+/** What to do about failed rows: removals, refusals to correct in the sheet, or failures --resume tries again. */
+function failedStep(report: RunReport, resume: string): string {
+  const failed = report.counts.failed;
+  const failedRemovals = (report.removals ?? []).filter((r) => r.status === 'failed').length;
+  if (failedRemovals === failed) {
+    return `Open the results file: ${s(failed, 'removal')} failed (see error_code and error_message; the person's state in Brevo's interface may explain it). Those that failed for a reason that can pass are sent again by: ${resume}`;
+  }
+  if ((report.refused ?? 0) === failed) {
+    return `Open the results file: Brevo refused ${s(failed, 'row')} (see error_code and error_message), and would refuse ${failed === 1 ? 'it' : 'them'} again as ${failed === 1 ? 'it is' : 'they are'}: correct the access in the sheet (a feature the account's plan lacks, say), then run: ${resume}`;
+  }
+  return `Open the results file: ${s(failed, 'row')} failed (see error_code and error_message). Those that failed for a reason that can pass (Brevo unavailable, the network, an unclear answer) are tried again by: ${resume}`;
+}
+
 export function nextStep(report: RunReport, commands: NextCommands, now = Date.now()): string {
   const resume = commands.resume;
   const c = report.counts;
   const needFix = c.invalid + c.duplicate;
   if (report.stoppedFor === 'auth' || report.stoppedFor === 'permission') {
-    return `Brevo refused the API key${report.stoppedFor === 'permission' ? "'s permissions" : ''}: check BREVO_API_KEY (it needs user-management rights), then run: ${resume}`;
+    return `Brevo refused the API key${report.stoppedFor === 'permission' ? "'s permissions" : ''}: check the key in ${report.keySource ?? 'BREVO_API_KEY'} (it needs user-management rights), then run: ${resume}`;
   }
   if (c.deferred > 0) {
     const why = (WHY_DEFERRED[report.stoppedFor ?? 'budget'] ?? WHY_DEFERRED.budget!)(report);
@@ -109,15 +122,9 @@ export function nextStep(report: RunReport, commands: NextCommands, now = Date.n
   }
   if (report.command === 'validate' || report.command === 'plan') return checkedNext(report, needFix, commands);
   if (c.failed > 0) {
-    const failedRemovals = (report.removals ?? []).filter((r) => r.status === 'failed').length;
-    if (failedRemovals === c.failed) {
-      return `Open the results file: ${s(c.failed, 'removal')} failed (see error_code and error_message; the person's state in Brevo's interface may explain it). Those that failed for a reason that can pass are sent again by: ${resume}`;
-    }
-    const refused = report.refused ?? 0;
-    if (refused === c.failed) {
-      return `Open the results file: Brevo refused ${s(c.failed, 'row')} (see error_code and error_message), and would refuse ${c.failed === 1 ? 'it' : 'them'} again as ${c.failed === 1 ? 'it is' : 'they are'}: correct the access in the sheet (a feature the account's plan lacks, say), then run: ${resume}`;
-    }
-    return `Open the results file: ${s(c.failed, 'row')} failed (see error_code and error_message). Those that failed for a reason that can pass (Brevo unavailable, the network, an unclear answer) are tried again by: ${resume}`;
+    // Rows to fix in the sheet too: said after what to do about the failures.
+    const alsoFix = needFix > 0 ? ` Fix also the ${s(needFix, 'row')} marked invalid or duplicate (error_message says how).` : '';
+    return `${failedStep(report, resume)}${alsoFix}`;
   }
   if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
   const waiting = report.removalsWaiting ?? 0;

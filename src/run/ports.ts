@@ -30,8 +30,11 @@ export interface SendPlan {
   recentlyInvited: number;
   /** People on the roster this tool saw in the account, gone from it now: not invited again without --reinvite. */
   removedSince: number;
-  /** The people whose access will be removed (revoke, cancel), for the prompt. */
+  /** The people whose access will be removed (revoke, cancel), for the prompt; `cancels`: those of them whose invitation is cancelled. */
   removals: string[];
+  cancels: string[];
+  /** The people whose pending invitation is sent again. */
+  resends: string[];
   /** The people whose access will be set (update), with why. */
   updates: Array<{ email: string; reason: string }>;
   /** The first people to be invited, by name (the count is in `actions.invite`). */
@@ -46,6 +49,8 @@ export interface SendPlan {
   problems: Problems;
   budget: BudgetView;
   concurrency: number;
+  /** --max-wait: a run does not wait longer for a window. */
+  maxWaitMs?: number | undefined;
 }
 
 export interface ProgressSink {

@@ -66,6 +66,8 @@ export interface RunReport {
   stoppedFor?: StopReason | undefined;
   /** What went wrong, in words, when the run stopped for a reason the summary should explain. */
   stopDetail?: string | undefined;
+  /** Where the API key came from (for a refused key's next step). */
+  keySource?: string | undefined;
   /** The signal that stopped the run, for the exit code (130 or 143). */
   interruptedBy?: 'SIGINT' | 'SIGTERM' | undefined;
   exitCode: number;

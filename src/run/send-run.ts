@@ -478,6 +478,8 @@ class SendRun {
       recentlyInvited: this.#notes.recentlyInvited,
       removedSince: this.#notes.removedSince,
       removals: planned.filter((s) => s.action === 'revoke' || s.action === 'cancel').map((s) => s.email!),
+      cancels: planned.filter((s) => s.action === 'cancel').map((s) => s.email!),
+      resends: planned.filter((s) => s.action === 'resend').map((s) => s.email!),
       firstInvites: planned.filter((s) => s.action === 'invite').slice(0, 10).map((s) => s.email!),
       updates: planned.filter((s) => s.action === 'update').map((s) => ({ email: s.email!, reason: s.reason ?? 'changed in the sheet' })),
       // Possible only with --resend-after under a day: the question then says how many.
@@ -487,6 +489,7 @@ class SendRun {
       problems: Problems.of(rows),
       budget: this.#gate.budget,
       concurrency: this.#o.concurrency,
+      maxWaitMs: this.#o.maxWaitMs,
     };
   }
 

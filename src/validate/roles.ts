@@ -73,8 +73,8 @@ function accessProblems(name: string, spec: AccessSpec): string[] {
   return problems;
 }
 
-export async function loadRoles(path: string): Promise<Roles> {
-  const problem = await fileProblem(path, { noun: 'roles file', content: 'the roles', flag: '--roles' });
+export async function loadRoles(path: string, from = '--roles'): Promise<Roles> {
+  const problem = await fileProblem(path, { noun: 'roles file', content: 'the roles', flag: from });
   if (problem !== undefined) throw configError(problem);
   let text: string;
   try {

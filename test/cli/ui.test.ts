@@ -39,6 +39,8 @@ const plan = (over: Partial<SendPlan> = {}): SendPlan => ({
   removedSince: 0,
   firstInvites: [],
   removals: [],
+  cancels: [],
+  resends: [],
   updates: [],
   recentResends: 0,
   skippedBy: { already_active: 7 },
@@ -94,29 +96,41 @@ describe('plan and question', () => {
     expect(planQuestion(plan({ actions: { invite: 2, update: 3, resend: 1, revoke: 0, cancel: 0 }, toSend: 6 }))).toBe('Send 6 requests (2 invite, 3 update, 1 resend)?');
   });
 
+  test('more requests than the window has left, with a reset beyond --max-wait: the question says how many go now', () => {
+    const text = planText(plan({ toSend: 15, budget: { limit: 10, remaining: 3, resetAt: NOW + 110_000 }, maxWaitMs: 20_000 }), NOW);
+    expect(text).toContain('With --max-wait 20s, about 3 of the 15 go now; the rest are deferred until --resume after the window resets.');
+    expect(planText(plan({ toSend: 15, budget: { limit: 10, remaining: 3, resetAt: NOW + 110_000 }, maxWaitMs: 3_600_000 }), NOW)).not.toContain('--max-wait');
+  });
+
+  test('a resend names the people whose invitation goes again', () => {
+    const text = planText(plan({ actions: { invite: 0, update: 0, resend: 2, revoke: 0, cancel: 0 }, toSend: 2, resends: ['ann@x.co', 'bob@x.co'] }), NOW);
+    expect(text).toContain('To send the invitation again: ann@x.co, bob@x.co.');
+  });
+
   test('a removal names the account and the people, and why each update is sent', () => {
     const removal = plan({
       command: 'revoke',
       actions: { invite: 0, update: 0, resend: 0, revoke: 1, cancel: 1 },
       toSend: 2,
       removals: ['ann@x.co', 'bob@x.co'],
+      cancels: ['bob@x.co'],
       skippedBy: { owner: 1, not_a_user: 1 },
       account: { baseUrl: 'https://api.brevo.com/v3', owner: 'boss@x.co', users: 12 },
       invalid: 0,
       duplicate: 0,
     });
     const text = planText(removal, NOW);
-    expect(text).toContain('About to remove 2 people from the Brevo account at https://api.brevo.com/v3 (owner boss@x.co, 12 users):');
+    expect(text).toContain('About to remove 2 people from the Brevo account at https://api.brevo.com/v3 (12 users, the owner boss@x.co among them):');
     expect(text).not.toMatch(/to invite/); // nothing of the sort is planned
     expect(text).toMatch(/owner\s+1 {3}never changed or removed/);
     expect(text).toMatch(/not in account\s+1 {3}nothing to remove/);
-    expect(text).toContain('Access is removed at once for: ann@x.co, bob@x.co.');
+    expect(text).toContain('Access is removed at once for: ann@x.co (revoked); bob@x.co (invitation cancelled).');
     expect(planQuestion(removal)).toBe('Remove 2 people (1 revoke, 1 cancel)?');
     const invites = planText(plan({ toSend: 12, firstInvites: Array.from({ length: 10 }, (_, i) => `p${i}@x.co`) }), NOW);
-    expect(invites).toContain('Invited: p0@x.co, p1@x.co, p2@x.co, p3@x.co, p4@x.co, p5@x.co, p6@x.co, p7@x.co, p8@x.co, p9@x.co and 2 more.');
+    expect(invites).toContain('To invite: p0@x.co, p1@x.co, p2@x.co, p3@x.co, p4@x.co, p5@x.co, p6@x.co, p7@x.co, p8@x.co, p9@x.co and 2 more.');
     expect(invites).toContain('can add a paid seat to the account: up to 12 here');
     const updates = planText(plan({ actions: { invite: 0, update: 3, resend: 0, revoke: 0, cancel: 0 }, toSend: 3, updates: [{ email: 'ben@x.co', reason: 'changed in the sheet' }, { email: 'ann@x.co', reason: 'not set by this tool before' }, { email: 'bob@x.co', reason: 'not set by this tool before' }] }), NOW);
-    expect(updates).toContain('Access set for: ben@x.co (changed in the sheet); ann@x.co, bob@x.co (not set by this tool before).');
+    expect(updates).toContain('Access to set for: ben@x.co (changed in the sheet); ann@x.co, bob@x.co (not set by this tool before).');
   });
 });
 

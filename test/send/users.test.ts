@@ -2,12 +2,12 @@ import { describe, expect, test } from '@jest/globals';
 import { parseUsers } from '../../src/send/users.js';
 
 describe('the invited-users list', () => {
-  test('email (lower-cased) -> state; anything but "pending" is a user already in', () => {
+  test('email (lower-cased) -> state; anything but "pending" is a user already in; the address as Brevo spells it is kept for paths', () => {
     const users = parseUsers({ users: [{ email: ' Ann@Example.com ', status: 'pending', is_owner: false }, { email: 'bob@example.com', status: 'active' }, { email: 'cy@example.com' }] });
     expect([...(users ?? [])]).toEqual([
-      ['ann@example.com', { status: 'pending', isOwner: false }],
-      ['bob@example.com', { status: 'active', isOwner: false }],
-      ['cy@example.com', { status: 'active', isOwner: false }],
+      ['ann@example.com', { status: 'pending', isOwner: false, listedAs: 'Ann@Example.com' }],
+      ['bob@example.com', { status: 'active', isOwner: false, listedAs: 'bob@example.com' }],
+      ['cy@example.com', { status: 'active', isOwner: false, listedAs: 'cy@example.com' }],
     ]);
   });
 
@@ -42,8 +42,8 @@ describe('the invited-users list', () => {
         { email: 'TWICE@x.co', status: 'active', is_owner: false },
       ],
     });
-    expect(users?.get('boss@x.co')).toEqual({ status: 'active', isOwner: true });
-    expect(users?.get('twice@x.co')).toEqual({ status: 'active', isOwner: true });
+    expect(users?.get('boss@x.co')).toEqual({ status: 'active', isOwner: true, listedAs: 'boss@x.co' });
+    expect(users?.get('twice@x.co')).toEqual({ status: 'active', isOwner: true, listedAs: 'twice@x.co' });
   });
 
   test('emails are compared as the roster\'s are: invisible characters at the ends dropped', () => {

@@ -11,7 +11,7 @@ import { resultsPathFor, summaryPathFor } from '../paths.js';
 /** The input's absolute path, the results path (symlinks resolved), and how to read and validate the input. */
 export async function planInputs(file: string, output: string | undefined, options: CommonOptions, io: CliIo, suffix = 'results') {
   const plan: PlanOptions = {
-    roles: options.rolesFile === undefined ? NO_ROLES : await loadRoles(resolve(io.cwd, options.rolesFile)),
+    roles: options.rolesFile === undefined ? NO_ROLES : await loadRoles(resolve(io.cwd, options.rolesFile), options.rolesFrom),
     encoding: options.encoding,
     delimiter: options.delimiter,
     maxRecordBytes: options.maxRecordBytes,

@@ -6,7 +6,7 @@ import type { RunReport } from '../../run/report.js';
 import { sendRun } from '../../run/send-run.js';
 import { BrevoClient, createPool } from '../../send/client.js';
 import { logSettings, type CliIo } from '../io.js';
-import { resolveSendOptions, type RawFlags } from '../options.js';
+import { API_KEY_ENV, ENV_NAMES, resolveSendOptions, type RawFlags } from '../options.js';
 import { knownBudget } from '../output.js';
 import { resultsPathFor } from '../paths.js';
 import { nextStep, resumeCommand } from '../summary.js';
@@ -64,8 +64,11 @@ export async function sendCommand(file: string, flags: RawFlags & { apiKey?: unk
         onInterrupt: interruptsFor(io, log),
       },
     );
-    logEnd(log, report, pretty, planOnly ? 'plan' : mode.command, io);
-    return { report: { ...report, input: file }, baseUrl };
+    // Where the key came from, so that a refused one is looked for in the right place.
+    const keySource = options.apiKeyFile === undefined ? `${API_KEY_ENV} (the environment, or .env)` : `the key file ${options.apiKeyFile} (${flags.apiKeyFile !== undefined ? '--api-key-file' : ENV_NAMES.apiKeyFile})`;
+    const told = { ...report, input: file, keySource };
+    logEnd(log, told, pretty, planOnly ? 'plan' : mode.command, io);
+    return { report: told, baseUrl };
   } finally {
     await pool.close();
   }

@@ -89,7 +89,7 @@ export async function simulatorCommand(flags: SimulatorFlags, io: CliIo): Promis
   const limit = options.rateLimit === null || options.rateLimit === undefined ? 'no rate limit' : `${options.rateLimit.limit} requests per ${options.rateLimit.windowMs / 1000}s`;
   io.stderr.write(
     `Brevo simulator listening on ${sim.url} (${limit}${options.failRate ? `, faults on ${Math.round(options.failRate * 100)}% of invitations` : ''}).\n` +
-      `Send a batch to it with:\n  BREVO_API_KEY=any-key brevo-invite send users.csv --base-url ${sim.url}\n` +
+      `Send a batch to it with:\n  ${flags.acceptKeyFile === undefined ? 'BREVO_API_KEY=any-key brevo-invite send users.csv' : `brevo-invite send users.csv --api-key-file ${flags.acceptKeyFile}`} --base-url ${sim.url}\n` +
       `What it received: ${sim.url.replace(/\/v3$/, '')}/__simulator/state   Stop it with Ctrl+C.\n`,
   );
   await new Promise<void>((resolveStop) => {
