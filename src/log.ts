@@ -49,7 +49,7 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
           sync: true,
           colorize: options.colorize ?? false,
           ignore: 'pid,hostname,run_id',
-          translateTime: 'HH:MM:ss',
+          translateTime: 'SYS:HH:MM:ss Z', // the local clock, with its zone (as the summary's times)
           singleLine: true,
           // A person reads the message; the fields behind it (in every JSON line) only when debugging.
           hideObject: options.level !== 'debug' && options.level !== 'trace',

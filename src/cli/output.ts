@@ -6,6 +6,7 @@
  */
 import { lstatSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { foldToWidth } from './fold.js';
 import type { CliIo } from './io.js';
 import type { SummaryDocument } from './summary.js';
 import { LONGEST_RESET_S } from '../send/client.js';
@@ -76,8 +77,9 @@ export function writeSummaryJson(target: string, cwd: string, doc: SummaryDocume
 
 /** The human summary: stdout, unless stdout carries the JSON summary (then stderr at a terminal, else nothing). */
 export function printSummary(io: CliIo, text: string, summaryTarget: string | undefined): void {
-  if (!isStdout(summaryTarget)) io.stdout.write(text);
-  else if (io.stderr.isTTY === true) io.stderr.write(text);
+  const out = !isStdout(summaryTarget) ? io.stdout : io.stderr.isTTY === true ? io.stderr : undefined;
+  // At a terminal, long lines are folded between words (the terminal would cut words in two).
+  out?.write(out.isTTY === true ? foldToWidth(text, out.columns) : text);
 }
 
 /**

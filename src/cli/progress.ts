@@ -6,7 +6,6 @@
  * record requests whose answer was lost. Not at a terminal (cron): a pino line every 30 seconds.
  */
 import { Writable } from 'node:stream';
-import { stripVTControlCharacters } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
 import { formatClock, formatDuration } from '../duration.js';
@@ -16,6 +15,9 @@ import type { Gate } from '../send/gate.js';
 import type { RequestInfo } from '../send/through-gate.js';
 import { DONE_STATUSES, type RowResult } from '../types.js';
 import type { CliIo, TtyWritable } from './io.js';
+import { foldToWidth } from './fold.js';
+
+export { foldToWidth };
 
 interface Counters {
   done: number;
@@ -112,31 +114,6 @@ export class TerminalLines extends Writable {
   }
 }
 
-/**
- * A log line folded to the terminal's width, at spaces, with a hanging indent: the progress bar
- * turns the terminal's own wrapping off while it is drawn, which would cut the line at the edge.
- */
-export function foldToWidth(text: string, columns: number | undefined): string {
-  const width = Math.max(20, (columns ?? 100) - 1);
-  const out: string[] = [];
-  for (const line of text.replace(/\n$/, '').split('\n')) {
-    let current = '';
-    let shown = 0;
-    for (const word of line.split(' ')) {
-      const size = stripVTControlCharacters(word).length;
-      if (current !== '' && shown + 1 + size > width) {
-        out.push(current);
-        [current, shown] = [`  ${word}`, 2 + size];
-      } else if (current === '') {
-        [current, shown] = [word, size];
-      } else {
-        [current, shown] = [`${current} ${word}`, shown + 1 + size];
-      }
-    }
-    out.push(current);
-  }
-  return `${out.join('\n')}\n`;
-}
 
 export class ProgressBar implements ProgressSink {
   readonly #stream: TtyWritable;

@@ -186,6 +186,8 @@ describe('log lines while the bar is drawn', () => {
   test('a long line is folded at spaces to the width, with a hanging indent; colour codes take no room', () => {
     expect(foldToWidth('one two three four five six seven eight nine ten eleven twelve\n', 24)).toBe('one two three four five\n  six seven eight nine\n  ten eleven twelve\n');
     expect(foldToWidth('\u001b[33mWARN\u001b[39m: short', 24)).toBe('\u001b[33mWARN\u001b[39m: short\n');
+    // A line's own indentation stays, and its continuation hangs further in; runs of spaces inside stay.
+    expect(foldToWidth('  invited   12   3 by this run, 9 kept from earlier runs\n', 33)).toBe('  invited   12   3 by this run,\n    9 kept from earlier runs\n');
   });
 });
 
