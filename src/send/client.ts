@@ -174,13 +174,14 @@ export class BrevoClient {
         // undici's own timeouts tick in whole seconds; the signal keeps --timeout exact.
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = this.#scrub(await res.body.text());
-      let parsed: unknown = text;
+      const raw = await res.body.text();
+      let parsed: unknown;
       try {
-        // Scrubbed again once decoded: a key echoed JSON-escaped (\u0078keysib-...) shows only now.
-        parsed = text === '' ? undefined : this.#scrubDeep(JSON.parse(text));
+        // Scrubbed once decoded: a key echoed JSON-escaped (\u0078keysib-...) shows only then.
+        parsed = raw === '' ? undefined : this.#scrubDeep(JSON.parse(raw));
       } catch {
-        // Not JSON (a proxy's HTML error page, say): keep the text for the message.
+        // Not JSON (a proxy's HTML error page, say): the text, scrubbed, for the message.
+        parsed = this.#scrub(raw);
       }
       return { kind: 'response', status: res.statusCode, rate: rateHeaders(res.headers), body: parsed, durationMs: performance.now() - started };
     } catch (err) {
