@@ -207,6 +207,10 @@ export function renderSummary(report: RunReport, commands: NextCommands, now = D
   if ((report.removedSince ?? 0) > 0) lines.push(removedSinceText(report.removedSince!));
   // Only in a plan: an onboarding batch is not a roster, and a send's summary would say it every night.
   if (report.command === 'plan' && (report.notOnRoster ?? 0) > 0) lines.push(notOnRosterText(report.notOnRoster!));
+  if (report.command === 'plan' && (report.neverSet ?? 0) > 0) {
+    const n = report.neverSet!;
+    lines.push(`${s(n, 'person', 'people')} already in the account ${n === 1 ? 'has' : 'have'} access this tool never set (the list does not say what it is): --update sets it to what the sheet says, once.`);
+  }
   if (report.command === 'plan') lines.push(plannedLine(report, now));
   if ((report.removals?.length ?? 0) > 0) lines.push(removalsLine(report));
   if (report.command !== 'validate') {

@@ -55,6 +55,8 @@ export interface PlanNotes {
   recentlyInvited: number;
   /** People on the roster this tool saw in the account, who are gone from it now (not invited again without --reinvite). */
   removedSince: number;
+  /** People in the account (not the owner) whose access this tool never set (without --update: it would set it once). */
+  neverSet: number;
 }
 
 /**
@@ -114,7 +116,7 @@ function lastGranted(slot: Slot): string | undefined {
 /** `send`: invite, update, resend, or nothing, for each valid row. */
 export function planSend(slots: readonly Slot[], users: Users | undefined, options: SendPlanOptions): PlanNotes {
   const { listedAt, settleAfterMs } = options;
-  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0, removedSince: 0 };
+  const notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0, removedSince: 0, neverSet: 0 };
   const at = new Date(listedAt).toISOString();
   for (const slot of slots) {
     if (slot.email === undefined || slot.row.status !== 'valid') continue;
@@ -177,6 +179,8 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
     }
   } else if (granted !== undefined && granted !== slot.row.granted) {
     notes.accessChanged++;
+  } else if (granted === undefined) {
+    notes.neverSet++;
   }
   if (options.resendPending && state.status === 'pending' && e?.status !== 'resent') {
     // An invitation this tool sent a moment ago (the night before, say) is not sent again yet.

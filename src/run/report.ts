@@ -89,6 +89,8 @@ export interface RunReport {
   recentlyInvited?: number | undefined;
   /** People on the roster this tool saw in the account, gone from it now: not invited again without --reinvite. */
   removedSince?: number | undefined;
+  /** People in the account whose access this tool never set (a plan says --update would set it). */
+  neverSet?: number | undefined;
   /** Failed rows that Brevo refused for good: sent unchanged, they would be refused again. */
   refused?: number | undefined;
   /** Every removal of the run (revoke, cancel): who, how, and where it stands. */

@@ -105,7 +105,7 @@ class SendRun {
   readonly #rows: RowLog;
   /** Rows finished with a receipt after the results file stopped taking rows (a full disk). */
   #unrecorded: RowResult[] = [];
-  #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0, removedSince: 0 };
+  #notes: PlanNotes = { accessChanged: 0, resendsPostponed: 0, notOnRoster: 0, recentlyInvited: 0, removedSince: 0, neverSet: 0 };
   #promptMs = 0;
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
   #asking = false;
@@ -532,6 +532,7 @@ class SendRun {
       resendsPostponed: this.#notes.resendsPostponed,
       recentlyInvited: this.#notes.recentlyInvited,
       removedSince: this.#notes.removedSince,
+      neverSet: this.#notes.neverSet,
       notOnRoster: this.#notes.notOnRoster,
       refused: rows.filter((r) => r.status === 'failed' && !isRetryableFailure(r)).length,
       removalsWaiting: this.#o.prune === true ? 0 : this.#orphans.filter((o) => o.status === 'deferred' && (o.action === 'revoke' || o.action === 'cancel')).length,

@@ -182,11 +182,15 @@ describe('planSend', () => {
   });
 
   test('without --update nothing is sent to people in the account, but a changed access is counted', () => {
-    const slots = [slot(2, 'moved@x.co', 'contacts:view|import')];
+    const slots = [slot(2, 'moved@x.co', 'contacts:view|import'), slot(3, 'unknown@x.co'), slot(4, 'boss@x.co')];
     foldEarlier(slots, earlier([before(2, 'moved@x.co')]), new Map(), []);
-    const notes = planSend(slots, users({ 'moved@x.co': 'active' }), send());
-    expect(notes.accessChanged).toBe(1);
-    expect(view(slots)).toEqual([['moved@x.co', 'invited', undefined]]);
+    const notes = planSend(slots, users({ 'moved@x.co': 'active', 'unknown@x.co': 'pending', 'boss@x.co': 'owner' }), send());
+    expect(notes).toMatchObject({ accessChanged: 1, neverSet: 1 }); // the owner is neither
+    expect(view(slots)).toEqual([
+      ['moved@x.co', 'invited', undefined],
+      ['unknown@x.co', 'skipped', 'already_pending'],
+      ['boss@x.co', 'skipped', 'owner'],
+    ]);
   });
 
   test('--resend-pending: once per pending person; an update goes first and the resend waits', () => {
