@@ -1,25 +1,25 @@
 /**
  * Secrets out of every text: the key is replaced wherever it appears, and so is what a server may
- * make of it when it echoes it back: other letter case, percent-encoding (of any character),
- * base64, or a part of it (a key cut short, or split by a line break).
+ * make of it when it echoes it back: other letter case, percent-encoding or HTML character
+ * references (of any character), base64 (of the key alone, or of a text around it, as a Basic
+ * authorization header is), or a part of any of these (cut short, split across lines).
  */
 export const REDACTED = '[redacted]';
 
 /** A part of a key at least this long is the key for our purpose (a real key is far longer). */
 const PART = 16;
 /** Parts are looked for from every STEP-th character: any part of PART + STEP - 1 characters is found. */
-const STEP = 8;
+const STEP = 4;
 
-const escapeRe = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const percent = (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+type Span = [number, number];
 
-/** The spans of `text` that repeat a part of `secret` of PART characters or more, ignoring case. */
-function partsOf(text: string, secret: string): Array<[number, number]> {
-  const lower = text.toLowerCase();
-  // A character whose lower case is longer would shift every position: such a text is searched as it is.
-  const hay = lower.length === text.length ? lower : text;
-  const key = lower.length === text.length ? secret.toLowerCase() : secret;
-  const spans: Array<[number, number]> = [];
+/**
+ * The spans of `hay` that repeat a part of `key` of PART characters or more. `hay` and `key` are
+ * compared as given (the caller lowers both for a comparison that ignores case).
+ */
+function partsOf(hay: string, key: string): Span[] {
+  const spans: Span[] = [];
+  if (key.length < PART) return spans;
   const starts = new Set<number>();
   for (let w = 0; w + PART <= key.length; w += STEP) starts.add(w);
   starts.add(key.length - PART);
@@ -36,25 +36,71 @@ function partsOf(text: string, secret: string): Array<[number, number]> {
   return spans;
 }
 
-function scrubOne(text: string, secret: string): string {
-  let out = text.replaceAll(secret, REDACTED);
-  if (secret.length < PART) return out;
-  const bytes = Buffer.from(secret);
-  for (const form of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('base64').replace(/=+$/, '')]) if (out.includes(form)) out = out.replaceAll(form, REDACTED);
-  // Each character as itself or percent-encoded, in either case.
-  if (out.includes('%') || out.toLowerCase().includes(secret.slice(0, PART).toLowerCase())) {
-    out = out.replace(new RegExp([...secret].map((c) => `(?:${escapeRe(c)}|${percent(c)})`).join(''), 'gi'), REDACTED);
+/**
+ * The text with percent-escapes (`%2D`) and numeric HTML character references (`&#45;`, `&#x2d;`)
+ * decoded, each decoded character mapped to the span of the text it came from.
+ */
+function decoded(text: string): { text: string; from: Span[] } {
+  let out = '';
+  const from: Span[] = [];
+  const escape = /%([0-9a-f]{2})|&#(?:x([0-9a-f]{1,6})|([0-9]{1,7}));/giy;
+  for (let i = 0; i < text.length; ) {
+    escape.lastIndex = i;
+    const m = text[i] === '%' || text[i] === '&' ? escape.exec(text) : null;
+    if (m !== null) {
+      const code = m[1] !== undefined ? parseInt(m[1], 16) : m[2] !== undefined ? parseInt(m[2], 16) : Number(m[3]);
+      out += code <= 0xffff ? String.fromCharCode(code) : '\ufffd';
+      from.push([i, i + m[0].length]);
+      i += m[0].length;
+    } else {
+      out += text[i];
+      from.push([i, i + 1]);
+      i++;
+    }
   }
-  const spans = partsOf(out, secret).sort((a, b) => a[0] - b[0]);
-  if (spans.length === 0) return out;
-  let result = '';
+  return { text: out, from };
+}
+
+/** The base64 of the key as it shows inside the base64 of any longer text, at each of the three alignments. */
+function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  const cores: string[] = [];
+  for (let pad = 0; pad < 3; pad++) {
+    const encoded = Buffer.concat([Buffer.alloc(pad), bytes]).toString('base64');
+    // Only the groups of three bytes that are all the key's: the others depend on what is around it.
+    const core = encoded.slice(4 * Math.ceil(pad / 3), 4 * Math.floor((pad + bytes.length) / 3));
+    cores.push(core, core.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return cores;
+}
+
+/** Replaces the spans (overlapping or not) with one REDACTED each run. */
+function redact(text: string, spans: Span[]): string {
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
   let at = 0;
   for (const [start, end] of spans) {
     if (end <= at) continue;
-    result += `${out.slice(at, Math.max(at, start))}${start >= at ? REDACTED : ''}`;
+    if (start >= at) out += `${text.slice(at, start)}${REDACTED}`;
     at = end;
   }
-  return result + out.slice(at);
+  return out + text.slice(at);
+}
+
+function scrubOne(text: string, secret: string): string {
+  let out = text.replaceAll(secret, REDACTED);
+  if (secret.length < PART) return out;
+  // Letter case, percent-encoding, character references: on the decoded text, mapped back.
+  const view = decoded(out);
+  const lower = view.text.toLowerCase();
+  const hay = lower.length === view.text.length ? lower : view.text;
+  const key = hay === lower ? secret.toLowerCase() : secret;
+  const parts = partsOf(hay, key).map(([s, e]): Span => [view.from[s]![0], view.from[e - 1]![1]]);
+  out = redact(out, parts);
+  // Base64, where letter case matters.
+  for (const core of base64Cores(secret)) out = redact(out, partsOf(out, core));
+  return out;
 }
 
 /** Replaces every occurrence of each secret in a text (secrets shorter than 4 characters are not real keys). */

@@ -9,7 +9,8 @@ import { openCsv, type CsvRecord, type ReadOptions } from '../read/reader.js';
 import { requireAccessColumn, type Header } from '../read/header.js';
 import type { PlannedRow, RowResult } from '../types.js';
 import { FirstSeen } from '../validate/duplicates.js';
-import { NO_ROLES, type Roles } from '../validate/roles.js';
+import { NO_ROLES, ROLE_SEPARATORS, normalizeRoleName, type Roles } from '../validate/roles.js';
+import { dropInvisible } from '../invisible.js';
 import { quote } from '../validate/quote.js';
 import { configError } from '../errors.js';
 import { emailProblem, normalizeEmail } from '../validate/email.js';
@@ -53,9 +54,10 @@ export async function openPlan(file: string, options: PlanOptions) {
     if (record.problem !== undefined) {
       return { result: invalid(line, normalizeEmail(cells.email), extra, record.problem.code, [record.problem.message]) };
     }
-    if (!removing && options.roles === NO_ROLES && (cells.role ?? '').trim() !== '') {
+    const named = !removing && options.roles === NO_ROLES ? (cells.role ?? '').split(ROLE_SEPARATORS).find((n) => normalizeRoleName(n) !== '') : undefined;
+    if (named !== undefined) {
       // A set-up mistake (a cron job that lost BREVO_ROLES), not a sheet to fix row by row.
-      throw configError(`line ${line} names a role (${quote(cells.role!.trim())}), but no roles file was given: pass --roles FILE (or set BREVO_ROLES), then run again; nothing was sent`);
+      throw configError(`line ${line} names a role (${quote(dropInvisible(named).trim())}), but no roles file was given: pass --roles FILE (or set BREVO_ROLES), then run again; nothing was sent`);
     }
     const check = validateRow(cells);
     if (!check.ok) {

@@ -113,6 +113,8 @@ interface Progress {
   contradicted: number;
   /** A refusal was checked against the list (once per row). */
   refusalChecked: boolean;
+  /** The row was sent as another action after the list showed the person changed state (once per row). */
+  switched: boolean;
 }
 
 /** What one turn of sending ends with: the row's result, or a wait for the invited-users list. */
@@ -198,6 +200,10 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdi
   const row = { ...job.row, action: job.action };
   const now = deps.clock.now();
   const happened = whatHappened(outcome);
+  // The list names the person the owner now: whatever was planned, the owner is never changed or removed.
+  if (verdict?.state?.isOwner === true && !spec.tookEffect(verdict.state)) {
+    return { ...row, action: undefined, status: 'skipped', granted: '', attempts: p.attempts, finishedAt: new Date(now).toISOString(), errorCode: 'owner', errorMessage: "Brevo's users list names the person the owner of the account: never changed or removed", httpStatus: undefined };
+  }
   if (verdict !== undefined && spec.tookEffect(verdict.state)) {
     return finished(row, spec, p.attempts, now, { type: 'done', status: 200, invoiceId: undefined, creditNotes: undefined }, {
       httpStatus: undefined,
@@ -206,8 +212,8 @@ function settled(job: SendJob, p: Progress, outcome: Outcome, verdict: ListVerdi
   }
   if (outcome.type === 'rejected') {
     // A refusal checked against the list: the person's state now calls for another request (the
-    // caller sends it), or the refusal stands.
-    const next = verdict?.state === undefined ? undefined : spec.forState?.(verdict.state);
+    // caller sends it, once per row), or the refusal stands.
+    const next = verdict?.state === undefined || p.switched ? undefined : spec.forState?.(verdict.state);
     if (next !== undefined && next !== job.action) return control.stoppedFor === undefined ? undefined : deferredRow({ ...row, action: next }, control.stoppedFor, p.attempts);
     return finished(row, spec, p.attempts, now, outcome);
   }
@@ -254,7 +260,7 @@ export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, contro
   );
   const sendJob = async (planned: SendJob): Promise<RowResult> => {
     let job = planned;
-    const p: Progress = { attempts: job.row.attempts, retries: 0, answerLost: job.sentAt !== undefined, sentAt: job.sentAt, contradicted: 0, refusalChecked: false };
+    const p: Progress = { attempts: job.row.attempts, retries: 0, answerLost: job.sentAt !== undefined, sentAt: job.sentAt, contradicted: 0, refusalChecked: false, switched: false };
     const turn = () =>
       limit(() =>
         control.stoppedFor === undefined
@@ -273,11 +279,11 @@ export async function sendAll(jobs: readonly SendJob[], deps: SenderDeps, contro
       // Provably not processed: sent again at once, which is a retry as on-call counts them; as
       // the request the person's state now calls for (an invitation accepted since is revoked).
       const happened = whatHappened(step.outcome);
-      const now = verdict?.state === undefined ? undefined : ACTIONS[job.action].forState?.(verdict.state);
+      const now = verdict?.state === undefined || p.switched ? undefined : ACTIONS[job.action].forState?.(verdict.state);
       if (now !== undefined && now !== job.action) {
         deps.onRetry?.(job, `Brevo answered ${happened}, and its users list shows the person ${verdict!.state!.status} now: ${now} instead of ${job.action}`, 0);
         job = { ...job, action: now };
-        p.contradicted = 0;
+        [p.contradicted, p.switched] = [0, true];
       } else {
         deps.onRetry?.(job, `${happened === 'no answer' ? 'no answer' : `an unclear answer (${happened})`}, and Brevo's users list shows it was not processed`, 0);
       }

@@ -19,7 +19,7 @@
  * lock is still this run's: if another run took it (this one was stopped for longer than STALE_MS),
  * `onLost` is called and the run stops.
  */
-import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AppError } from '../errors.js';
 import { isRunning } from './process-alive.js';
@@ -91,17 +91,21 @@ interface SeenLock {
   raw: string;
   holder: LockHolder;
   mtimeMs: number;
-  /** Not a file any run writes (a symbolic link): nobody holds it. */
+  /** Not a file any run writes (a symbolic link, a named pipe): nobody holds it. */
   foreign?: string | undefined;
+  /** A folder (another tool's lock, say): judged by its age, and removed only when empty. */
+  folder?: boolean | undefined;
 }
 
 /** The lock's content and age; undefined when it is gone. */
 function readLock(path: string): SeenLock | undefined {
   try {
     const link = lstatSync(path);
-    // No run writes a symbolic link (a dangling one could never be read, nor ever taken over).
+    // No run writes a symbolic link (a dangling one could never be read, nor ever taken over), nor
+    // a named pipe (reading one would wait for a writer forever).
     if (link.isSymbolicLink()) return { raw: `-> ${readlinkSync(path)}`, holder: {}, mtimeMs: link.mtimeMs, foreign: 'a symbolic link' };
-    if (link.isDirectory()) throw new AppError('config', `${path} is a folder, where the results file's lock belongs: no run makes one; remove it, then run again`);
+    if (link.isDirectory()) return { raw: '(folder)', holder: {}, mtimeMs: link.mtimeMs, folder: true };
+    if (!link.isFile()) return { raw: `(${link.mode})`, holder: {}, mtimeMs: link.mtimeMs, foreign: link.isFIFO() ? 'a named pipe' : link.isSocket() ? 'a socket' : 'a device' };
     const raw = readFileSync(path, 'utf8');
     const { mtimeMs } = statSync(path);
     let holder: LockHolder = {};
@@ -175,10 +179,21 @@ function takeOver(path: string, seen: { raw: string; mtimeMs: number }, now: num
     const again = readLock(path);
     // Still the very lock judged stale (not one another run has just written): remove it.
     if (again !== undefined && (again.raw !== seen.raw || again.mtimeMs !== seen.mtimeMs)) return false;
-    rmSync(path, { force: true });
+    if (again?.folder === true) removeFolder(path);
+    else rmSync(path, { force: true });
     return true;
   } finally {
     rmSync(guard, { force: true });
+  }
+}
+
+/** A folder in the lock's place, stale by its age: removed if empty; one that holds files is left to a person. */
+function removeFolder(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new AppError('config', `${path} is a folder that holds files, where the results file's lock belongs: no run makes one; remove it, then run again`, { cause: err });
   }
 }
 
@@ -227,7 +242,10 @@ export async function acquireLock(resultsPath: string, options: LockOptions): Pr
     const seen = readLock(path);
     if (seen === undefined) continue; // released in between: try again
     const stale = staleness(seen, me, now(), staleMs);
-    if (stale === undefined) throw lockedError(resultsPath, path, seen.holder);
+    if (stale === undefined) {
+      if (seen.folder === true) throw new AppError('locked', `${path} is a folder, changed less than ${STALE_MS / 1000} s ago (another program's lock?): no run of this tool makes one; it is taken over once it is older, if empty`);
+      throw lockedError(resultsPath, path, seen.holder);
+    }
     if (stale.byAge && !(await unrefreshed(path, seen, watchMs, options.sleep ?? sleepMs))) throw lockedError(resultsPath, path, seen.holder);
     if (takeOver(path, seen, now(), content)) options.onTakeover?.(stale.why);
   }

@@ -266,3 +266,48 @@ describe('removals whose person changed state since the list was taken', () => {
     expect(calls).toEqual(['PUT cancel/pat%40example.com', 'GET']);
   });
 });
+
+describe('the re-check of a removal never reaches the owner, and switches once', () => {
+  const refusal = (status: number, message: string): Answer => ok({ code: 'invalid_parameter', message }, status);
+  function removals(clock: FakeClock, answer: () => Answer, list: () => Answer) {
+    const calls: string[] = [];
+    const api = {
+      call: async (request: ApiRequest) => {
+        calls.push(`${request.method} ${request.path.split('/').slice(-2).join('/')}`);
+        await clock.sleep(10);
+        return answer();
+      },
+      listUsers: async () => {
+        calls.push('GET');
+        await clock.sleep(10);
+        return list();
+      },
+    };
+    return { api, calls };
+  }
+  const cancel: SendJob = { row: { line: 2, email: 'p@example.com', status: 'deferred', attempts: 0, granted: '', extra: '' }, action: 'cancel', target: { email: 'p@example.com' } };
+
+  test('a cancel refused while the person became the owner: skipped, owner; no revoke is sent', async () => {
+    const clock = new FakeClock();
+    const { api, calls } = removals(clock, () => refusal(400, 'The invitation was accepted'), () => ok({ users: [{ email: 'p@example.com', status: 'active', is_owner: true }] }));
+    const [result] = await run(clock, api, [cancel]).done;
+    expect(result).toMatchObject({ status: 'skipped', errorCode: 'owner', action: undefined });
+    expect(calls).toEqual(['PUT cancel/p%40example.com', 'GET']);
+  });
+
+  test('a person whose state flips at every request: one switch, then the refusal stands (no ping-pong)', async () => {
+    const clock = new FakeClock();
+    let pending = true;
+    const { api, calls } = removals(
+      clock,
+      () => {
+        pending = !pending;
+        return refusal(400, pending ? 'The user is active: revoke instead' : 'The invitation was accepted');
+      },
+      () => ok({ users: [{ email: 'owner@example.com', status: 'active', is_owner: true }, { email: 'p@example.com', status: pending ? 'pending' : 'active' }] }),
+    );
+    const [result] = await run(clock, api, [cancel], 20).done;
+    expect(result).toMatchObject({ status: 'failed', action: 'revoke' });
+    expect(calls).toEqual(['PUT cancel/p%40example.com', 'GET', 'PUT revoke/p%40example.com']);
+  });
+});

@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { existsSync, linkSync, lstatSync, mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { acquireLock } from '../../src/write/lock.js';
 import { cleanTempDirs, tempDir } from '../helpers/files.js';
 
@@ -58,7 +59,7 @@ describe('the lock', () => {
     dead.release();
   });
 
-  test('crafted leftovers: a lock of "null" is judged by its age; a symbolic link (even dangling) is no run\'s lock and is taken over at once; an old takeover folder is cleared; a folder as the lock is a set-up mistake', async () => {
+  test('crafted leftovers: a lock of "null" is judged by its age; a symbolic link (even dangling) or a named pipe is no run\'s lock and is taken over at once; an old takeover folder is cleared; a folder is judged by its age and removed only when empty', async () => {
     const sleep = async () => {};
     const nulled = join(tempDir(), 'r.csv');
     writeFileSync(`${nulled}.lock`, 'null');
@@ -86,9 +87,27 @@ describe('the lock', () => {
     expect(existsSync(`${guarded}.lock.takeover`)).toBe(false);
     c.release();
 
+    // A folder (another program's lock): judged by its age; an old empty one is removed, one that holds files is left to a person.
     const folder = join(tempDir(), 'f.csv');
     mkdirSync(`${folder}.lock`);
-    await expect(acquireLock(folder, { runId: 'f', now: () => T, sleep })).rejects.toMatchObject({ code: 'config', message: `${folder}.lock is a folder, where the results file's lock belongs: no run makes one; remove it, then run again` });
+    age(`${folder}.lock`, T - 10_000);
+    await expect(acquireLock(folder, { runId: 'f', now: () => T, sleep })).rejects.toMatchObject({ code: 'locked' });
+    age(`${folder}.lock`, T - 120_000);
+    const f = await acquireLock(folder, { runId: 'f', now: () => T, sleep });
+    expect(lstatSync(f.path).isFile()).toBe(true);
+    f.release();
+    const full = join(tempDir(), 'full.csv');
+    mkdirSync(`${full}.lock`);
+    writeFileSync(join(`${full}.lock`, 'x'), 'x');
+    age(`${full}.lock`, T - 120_000);
+    await expect(acquireLock(full, { runId: 'f', now: () => T, sleep })).rejects.toMatchObject({ code: 'config', message: `${full}.lock is a folder that holds files, where the results file's lock belongs: no run makes one; remove it, then run again` });
+
+    // A named pipe: reading it would wait forever; no run makes one: taken over at once.
+    const piped = join(tempDir(), 'p.csv');
+    execFileSync('mkfifo', [`${piped}.lock`]);
+    const p = await acquireLock(piped, { runId: 'p', now: () => T, sleep, onTakeover: (w) => why.push(w) });
+    expect(why.at(-1)).toBe('it is a named pipe, which no run writes');
+    p.release();
   });
 
   test('a results file with other names (hard links) is said, since a run through another name takes another lock', async () => {
