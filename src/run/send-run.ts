@@ -152,7 +152,11 @@ class SendRun {
   async execute(): Promise<RunReport> {
     const written = this.#o.planOnly === true ? this.#o.outputPath! : this.#o.resultsPath;
     for (const leftover of removeLeftoverTemps(written)) this.#d.log.info({ file: leftover }, 'removed a temporary file left by a run that was killed');
-    if (this.#o.planOnly === true) await checkPlanTarget(written, this.#o.resultsPath);
+    if (this.#o.planOnly === true) {
+      await checkPlanTarget(written, this.#o.resultsPath);
+      // Without --resume a plan would ignore what earlier sends did, and end by naming a send that is refused.
+      if (!this.#o.resume) await checkReplaceable(this.#o.resultsPath, 'plan');
+    }
     else if (!this.#o.resume) await checkReplaceable(written, 'send', this.#o.replaceResults === true);
     const stopListening = this.#listenForSignals();
     try {

@@ -112,7 +112,7 @@ async function journalHasRequests(path: string): Promise<boolean> {
  * Refuses, with the way out, to replace what the person would lose. `dry-run` results may be
  * replaced (validating again is the normal loop); a send's only by `--resume` (which keeps them).
  */
-export async function checkReplaceable(path: string, command: 'validate' | 'send', replaceSendResults = false): Promise<void> {
+export async function checkReplaceable(path: string, command: 'validate' | 'send' | 'plan', replaceSendResults = false): Promise<void> {
   const existing = await inspectResults(path);
   if (existing !== 'foreign' && !replaceSendResults && (await journalHasRequests(path))) {
     throw new AppError(
@@ -120,9 +120,12 @@ export async function checkReplaceable(path: string, command: 'validate' | 'send
       `${path}.journal lists requests that an earlier run sent (it was stopped before it could record their answers): ` +
         (command === 'validate'
           ? `a dry run would replace their results; write it elsewhere with -o, e.g. -o ${path.replace(/\.csv$/i, '')}.check.csv`
-          : 'add --resume to continue that run (it checks those requests against Brevo before sending anything), so that nobody is invited twice'),
+          : command === 'plan'
+            ? 'plan with --resume, as the send must be run (it checks those requests against Brevo before sending anything)'
+            : 'add --resume to continue that run (it checks those requests against Brevo before sending anything), so that nobody is invited twice'),
     );
   }
+  if (existing === 'foreign' && command === 'plan') return; // a plan writes elsewhere
   if (existing === 'foreign') {
     throw new AppError('results', `${path} already exists and is not a brevo-invite results file, so it was left as it is: choose another results file with -o, or move that one away`);
   }
@@ -131,7 +134,9 @@ export async function checkReplaceable(path: string, command: 'validate' | 'send
     'results',
     command === 'validate'
       ? `${path} holds the results of an earlier send (who was invited, with the invoice ids), which a dry run would replace: write the dry run elsewhere with -o, e.g. -o ${path.replace(/\.csv$/i, '')}.check.csv`
-      : `${path} holds the results of an earlier send: add --resume to continue it (finished rows are kept, and nobody is invited twice), or move it away to start a new one`,
+      : command === 'plan'
+        ? `${path} holds the results of an earlier send, which a send of this file continues only with --resume: plan with --resume, so that the plan shows what that send would do (the rows already done, the access this tool set)`
+        : `${path} holds the results of an earlier send: add --resume to continue it (finished rows are kept, and nobody is invited twice), or move it away to start a new one`,
   );
 }
 

@@ -98,6 +98,19 @@ describe("an earlier run's journal", () => {
 });
 
 describe('plan never writes the results file it reads', () => {
+  test('a plan without --resume beside an earlier send\'s results is refused (it would ignore them, and name a send that is refused): exit 2, no request', async () => {
+    const sim = await simulator();
+    const dir = tempDir();
+    const input = roster(dir, [['ann@x.co', 'contacts:view']]);
+    expect((await runCli(['send', input], { env: sendEnv(sim) })).code).toBe(0);
+    const before = sim.requests.length;
+    const run = await runCli(['plan', input, '--update'], { env: sendEnv(sim) });
+    expect(run.code).toBe(2);
+    expect(lastError(run)).toContain('plan with --resume');
+    expect(sim.requests).toHaveLength(before);
+    expect((await runCli(['plan', input, '--update', '--resume'], { env: sendEnv(sim) })).code).toBe(0);
+  });
+
   test('a plan whose list call fails leaves the results file byte for byte as it was', async () => {
     const sim = await simulator();
     const dir = tempDir();
