@@ -18,6 +18,8 @@
 #   BREVO_INVITE_DEFERRED_ALERT  deferred nights in a row before a person is told [7]
 # The key, and every other option of the tool, come as usual: BREVO_API_KEY or BREVO_API_KEY_FILE
 # in the environment or in the working folder's .env (readable by this user only), BREVO_ROLES, ...
+# For a roster that drives the account, set BREVO_UPDATE=true (apply access changes, as --update),
+# and, if wanted, BREVO_RESEND_PENDING=true and BREVO_PRUNE=true (with BREVO_MAX_PRUNE).
 set -euo pipefail
 
 # Results, journal, summary and log hold people's addresses: owner-only, whatever the tool does.

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { describeError, isAppError, isSystemError, type ErrorCode } from '../errors.js';
 import { EXIT, type RunReport } from '../run/report.js';
+import { foldToWidth } from './fold.js';
 import type { CliIo } from './io.js';
 import { printSummary, writeSummaryJson } from './output.js';
 import { failureSummary, renderSummary, resumeCommand, sendCommandFor, summaryJson, type NextCommands, type SummaryContext } from './summary.js';
@@ -55,7 +56,7 @@ const context = (session: Session): SummaryContext => ({
 export function sayError(io: CliIo, said: string, fields: Record<string, unknown> = {}): void {
   const message = io.maskEmails?.(said) ?? said;
   if (io.stderr.isTTY === true) {
-    io.stderr.write(`brevo-invite: ${message}\n`);
+    io.stderr.write(foldToWidth(`brevo-invite: ${message}`, io.stderr.columns));
     return;
   }
   io.stderr.write(`${JSON.stringify({ level: 50, time: new Date().toISOString(), run_id: io.runId, ...fields, msg: message })}\n`);

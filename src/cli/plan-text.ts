@@ -100,8 +100,8 @@ export function planText(plan: SendPlan, now: number): string {
   if (remaining !== undefined && plan.toSend > remaining && resetAt !== undefined && plan.maxWaitMs !== undefined && resetAt - now > plan.maxWaitMs) {
     lines.push(`With --max-wait ${formatDuration(plan.maxWaitMs)}, about ${remaining} of the ${plan.toSend} go now; the rest are deferred until --resume after the window resets.`);
   }
-  const seats = plan.actions.invite + plan.actions.update;
-  if (seats > 0) lines.push(`Each invitation (and a change of access) can add a paid seat to the account: up to ${seats} here (Brevo then returns an invoice_id, written in the results).`);
+  if (plan.actions.invite > 0) lines.push(`Each invitation can add a paid seat to the account: up to ${plan.actions.invite} here (Brevo then returns an invoice_id, written in the results).`);
+  if (plan.actions.update > 0) lines.push('A change of access can change what a seat costs (Brevo then returns an invoice_id or credit notes, written in the results).');
   return lines.join('\n') + '\n';
 }
 

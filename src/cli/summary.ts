@@ -127,6 +127,10 @@ export function nextStep(report: RunReport, commands: NextCommands, now = Date.n
     return `${failedStep(report, resume)}${alsoFix}`;
   }
   if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate, then run again with --resume: the rows already done are kept.`;
+  const removed = report.removedSince ?? 0;
+  if (removed > 0) {
+    return `${s(removed, 'person', 'people')} of the file ${removed === 1 ? 'was' : 'were'} removed from the account since this tool last dealt with them (error_code removed_since; the first are listed above): take them off the roster if they left, or, to invite them again, run: ${resume} --reinvite`;
+  }
   const waiting = report.removalsWaiting ?? 0;
   if (waiting > 0) return `${s(waiting, 'removal')} that an earlier --prune run deferred ${waiting === 1 ? 'is' : 'are'} left as ${waiting === 1 ? 'it is' : 'they are'}: only a run with --prune sends ${waiting === 1 ? 'it' : 'them'} (after checking the roster again).`;
   const postponed = report.resendsPostponed ?? 0;

@@ -11,7 +11,9 @@ export function planView(slot: Slot, update: boolean): RowResult {
   }
   if (DONE_STATUSES.has(row.status)) {
     const unchanged = update && (row.status === 'invited' || row.status === 'updated') && slot.earlier?.granted === row.granted;
-    return { ...row, status: 'skipped', action: undefined, errorCode: unchanged ? 'unchanged' : 'done_before', errorMessage: `${row.status} by an earlier run${row.finishedAt === undefined ? '' : ` (${row.finishedAt})`}: nothing to send` };
+    const why = slot.reason === undefined ? '' : `; ${slot.reason}`;
+    return { ...row, status: 'skipped', action: undefined, errorCode: unchanged ? 'unchanged' : 'done_before', errorMessage: `${row.status} by an earlier run${row.finishedAt === undefined ? '' : ` (${row.finishedAt})`}: nothing to send${why}` };
   }
+  if (slot.reason !== undefined && row.status === 'skipped') return { ...row, errorMessage: `${row.errorMessage ?? 'nothing to send'}; ${slot.reason}` };
   return row;
 }

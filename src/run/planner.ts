@@ -186,6 +186,7 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
     // An invitation this tool sent a moment ago (the night before, say) is not sent again yet.
     if (!invitedMomentsAgo(e, options)) return 'resend';
     notes.recentlyInvited++;
+    slot.reason = 'the invitation is not sent again yet: this tool sent it less than --resend-after ago';
   }
   if (kept && e.status !== 'failed') return 'keep';
   return { skip: state.status === 'active' ? 'already_active' : 'already_pending' };

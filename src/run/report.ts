@@ -107,12 +107,14 @@ export class Problems {
   more = 0;
 
   add(row: RowResult): void {
-    if (row.status !== 'invalid' && row.status !== 'duplicate' && row.status !== 'failed') return;
+    // A person removed since, still on the roster, is one to look at too: they may be a leaver.
+    const removedSince = row.status === 'skipped' && row.errorCode === 'removed_since';
+    if (row.status !== 'invalid' && row.status !== 'duplicate' && row.status !== 'failed' && !removedSince) return;
     if (this.lines.length >= Problems.SHOWN) {
       this.more++;
       return;
     }
-    const message = row.errorMessage ?? row.errorCode ?? row.status;
+    const message = removedSince ? `${row.email} was in the account and is gone now: not invited again (--reinvite)` : (row.errorMessage ?? row.errorCode ?? row.status);
     this.lines.push(message.startsWith('line ') ? message : `line ${row.line}: ${row.status}: ${message}`);
     this.rows.push({ line: row.line, email: row.email, status: row.status, error_code: row.errorCode ?? null, error_message: row.errorMessage ?? null });
   }

@@ -321,15 +321,17 @@ class SendRun {
 
   /** plan: every row with the action it would get, written to the plan file; nothing else is sent. */
   async #writePlan(): Promise<RunReport> {
-    const rows = [...this.#slots.map((s) => planView(s, this.#o.update)), ...this.#orphans];
-    await writeResults(this.#o.outputPath!, this.#carriedNames, [rows]);
+    const viewed = this.#slots.map((s) => planView(s, this.#o.update));
+    await writeResults(this.#o.outputPath!, this.#carriedNames, [[...viewed, ...this.#orphans]]);
     const report = this.#report(undefined, 'plan');
-    const counts = countStatuses(this.#slots.map((s) => planView(s, this.#o.update)));
+    const counts = countStatuses(viewed);
     const plan = this.#sendPlan();
     return {
       ...report,
       resultsPath: this.#o.outputPath!,
       counts,
+      // As the plan file reads: rows kept from earlier runs are "nothing to send" too, with why.
+      skippedBy: skippedBy(viewed),
       actions: plan.actions,
       plannedRequests: plan.toSend,
       exitCode: report.stoppedFor === 'auth' || report.stoppedFor === 'permission' ? 3 : counts.invalid + counts.duplicate + counts.failed > 0 ? 1 : 0,

@@ -222,7 +222,11 @@ describe('an account changed by hand, and Brevo recording late', () => {
     const nightly = await runCli(['send', input, '--resume', '--timeout', '500', '--settle-grace', '0s', '--summary-json', summary], { env: sendEnv(sim) });
     expect(nightly.code).toBe(0);
     expect(invitationRequests(sim)).toHaveLength(3); // the first night's only
-    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ removed_since: 2, actions: { invite: 0 }, counts: { invited: 1, skipped: 2 }, counts_kept: { invited: 1, skipped: 0 } });
+    const doc = JSON.parse(readFileSync(summary, 'utf8'));
+    expect(doc).toMatchObject({ removed_since: 2, actions: { invite: 0 }, counts: { invited: 1, skipped: 2 }, counts_kept: { invited: 1, skipped: 0 } });
+    // Named where on-call looks: the first rows, and a next step that is not "nothing left to do".
+    expect(doc.first_rows.map((r: { email: string; error_code: string }) => [r.email, r.error_code])).toEqual([['nina@x.co', 'removed_since'], ['mia@x.co', 'removed_since']]);
+    expect(doc.next_step).toMatch(/^2 people of the file were removed from the account since .* --reinvite$/);
     expect(nightly.stdout).toMatch(/invited\s+1\s+0 by this run, 1 kept from earlier runs/);
     expect(readResults(join(dir, 'roster.results.csv')).map((r) => [r.email, r.status, r.error_code])).toEqual([
       ['ann@x.co', 'invited', ''],

@@ -1,6 +1,7 @@
 /** The rows of a run before the first request: resume, the users list, the planner, --limit. Pure. */
 import { describe, expect, test } from '@jest/globals';
 import { planSend, type SendPlanOptions } from '../../src/run/planner.js';
+import { planView } from '../../src/run/plan-view.js';
 import { deferPastLimit, foldEarlier, snapshotRow, toSend, type Slot } from '../../src/run/slots.js';
 import type { UserState } from '../../src/send/users.js';
 import type { JournalEntry } from '../../src/write/journal.js';
@@ -238,5 +239,16 @@ describe('planSend', () => {
       ['b@x.co', 'limit'],
       ['c@x.co', 'limit'],
     ]);
+  });
+});
+
+describe('planView (the plan file)', () => {
+  test('a pending person whose resend waits for --resend-after reads so in the plan, not only "nothing to send"', () => {
+    const slots = [slot(2, 'fresh@x.co')];
+    foldEarlier(slots, earlier([before(2, 'fresh@x.co', { finishedAt: new Date(NOW - 3_600_000).toISOString() })]), new Map(), []);
+    planSend(slots, users({ 'fresh@x.co': 'pending' }), send({ resendPending: true, resendAfterMs: 86_400_000 }));
+    const row = planView(slots[0]!, false);
+    expect(row).toMatchObject({ status: 'skipped', errorCode: 'done_before' });
+    expect(row.errorMessage).toContain('the invitation is not sent again yet: this tool sent it less than --resend-after ago');
   });
 });
