@@ -242,6 +242,19 @@ describe('planSend', () => {
   });
 });
 
+describe('planSend without the list (--no-skip-existing)', () => {
+  test('what an earlier run did stands (nothing is known of the account): done rows are kept, not invited again nor taken for removed', () => {
+    const slots = [slot(2, 'done@x.co'), slot(3, 'new@x.co')];
+    foldEarlier(slots, earlier([before(2, 'done@x.co', { finishedAt: new Date(NOW - 86_400_000).toISOString() })]), new Map(), []);
+    const notes = planSend(slots, undefined, send({ listed: false }));
+    expect(view(slots)).toEqual([
+      ['done@x.co', 'invited', undefined],
+      ['new@x.co', 'invite', undefined],
+    ]);
+    expect(notes.removedSince).toBe(0);
+  });
+});
+
 describe('planView (the plan file)', () => {
   test('a pending person whose resend waits for --resend-after reads so in the plan, not only "nothing to send"', () => {
     const slots = [slot(2, 'fresh@x.co')];
