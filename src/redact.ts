@@ -8,7 +8,7 @@ export const REDACTED = '[redacted]';
 
 /** A part of a key at least this long is the key for our purpose (a real key is far longer). */
 const PART = 16;
-/** Parts are looked for from every STEP-th character: any part of PART + STEP - 1 characters is found. */
+/** In base64, parts are looked for from every STEP-th character: any part of PART + STEP - 1 characters is found (as text, from every one). */
 const STEP = 4;
 
 type Span = [number, number];
@@ -17,11 +17,11 @@ type Span = [number, number];
  * The spans of `hay` that repeat a part of `key` of PART characters or more. `hay` and `key` are
  * compared as given (the caller lowers both for a comparison that ignores case).
  */
-function partsOf(hay: string, key: string): Span[] {
+function partsOf(hay: string, key: string, step: number): Span[] {
   const spans: Span[] = [];
   if (key.length < PART) return spans;
   const starts = new Set<number>();
-  for (let w = 0; w + PART <= key.length; w += STEP) starts.add(w);
+  for (let w = 0; w + PART <= key.length; w += step) starts.add(w);
   starts.add(key.length - PART);
   for (const w of starts) {
     const window = key.slice(w, w + PART);
@@ -96,10 +96,10 @@ function scrubOne(text: string, secret: string): string {
   const lower = view.text.toLowerCase();
   const hay = lower.length === view.text.length ? lower : view.text;
   const key = hay === lower ? secret.toLowerCase() : secret;
-  const parts = partsOf(hay, key).map(([s, e]): Span => [view.from[s]![0], view.from[e - 1]![1]]);
+  const parts = partsOf(hay, key, 1).map(([s, e]): Span => [view.from[s]![0], view.from[e - 1]![1]]);
   out = redact(out, parts);
   // Base64, where letter case matters.
-  for (const core of base64Cores(secret)) out = redact(out, partsOf(out, core));
+  for (const core of base64Cores(secret)) out = redact(out, partsOf(out, core, STEP));
   return out;
 }
 

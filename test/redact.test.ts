@@ -52,6 +52,13 @@ describe('scrub', () => {
     expect(leaks(out)).toEqual([]);
   });
 
+  test('any piece of the key of 16 characters, wherever it starts, is gone', () => {
+    for (let at = 0; at + 16 <= KEY.length; at++) {
+      const out = scrub(`message <${KEY.slice(at, at + 16)}> end`, [KEY]);
+      expect(out).toBe(`message <${REDACTED}> end`);
+    }
+  });
+
   test('text around the key is kept; text that shares only a short piece with it is left alone', () => {
     expect(scrub(`before ${KEY} after`, [KEY])).toBe(`before ${REDACTED} after`);
     expect(scrub('xkeysib-0123 is how keys begin', [KEY])).toBe('xkeysib-0123 is how keys begin');

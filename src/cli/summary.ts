@@ -87,6 +87,10 @@ const WHY_DEFERRED: Record<string, (report: RunReport) => string> = {
 /** After a dry run or a plan: what to fix, or the send (with --update when the sheet changes access). */
 function checkedNext(report: RunReport, needFix: number, commands: NextCommands): string {
   if (needFix > 0) return `Fix the ${s(needFix, 'row')} marked invalid or duplicate (the error_message column says how), then ${report.command === 'plan' ? 'plan' : 'validate'} again.`;
+  const removed = report.removedSince ?? 0;
+  if (report.command === 'plan' && removed > 0 && report.plannedRequests === 0) {
+    return `Nothing to send, but ${s(removed, 'person', 'people')} of the file ${removed === 1 ? 'was' : 'were'} removed from the account since this tool last dealt with them (removed_since): take them off the roster if they left, or add --reinvite to invite them again.`;
+  }
   const changed = report.accessChanged ?? 0;
   const withUpdate = changed > 0 ? `${commands.send} --update` : undefined;
   if (report.command === 'plan' && report.plannedRequests === 0) {

@@ -150,8 +150,9 @@ function chooseSend(slot: Slot, state: UserState | undefined, options: SendPlanO
   if (state === undefined) {
     // Refused for good: kept, unless the access asked for has changed since (it was fixed).
     if (kept && e.status === 'failed') return e.granted !== slot.row.granted ? 'invite' : 'keep';
-    // Without the list (--no-skip-existing) nothing is known of the account: what an earlier run did stands.
-    if (!options.listed) return kept ? 'keep' : 'invite';
+    // Without the list (--no-skip-existing) nothing is known of the account: what an earlier run
+    // did or found stands (someone it found in the account, or the owner, is not invited now).
+    if (!options.listed) return kept || (e !== undefined && (sawInAccount(e) || e.errorCode === 'owner')) ? 'keep' : 'invite';
     // Done a moment ago: Brevo may not list it yet (it records some seconds late): kept for now.
     if (e?.status === 'invited' && doneMomentsAgo(e, options.listedAt, options.settleAfterMs)) return 'keep';
     // In the account when this tool last dealt with them, gone now: removed by hand or by a revoke

@@ -31,6 +31,8 @@ export const hardLinksWarning = (resultsPath: string, names: number) =>
 
 export const HEARTBEAT_MS = 5_000;
 export const STALE_MS = 60_000;
+/** Far more than the lock's one line of JSON. */
+const MAX_LOCK_BYTES = 64 * 1024;
 /** A takeover file older than this was left by a run that died while taking over. */
 const TAKEOVER_STALE_MS = 10_000;
 
@@ -106,6 +108,8 @@ function readLock(path: string): SeenLock | undefined {
     if (link.isSymbolicLink()) return { raw: `-> ${readlinkSync(path)}`, holder: {}, mtimeMs: link.mtimeMs, foreign: 'a symbolic link' };
     if (link.isDirectory()) return { raw: '(folder)', holder: {}, mtimeMs: link.mtimeMs, folder: true };
     if (!link.isFile()) return { raw: `(${link.mode})`, holder: {}, mtimeMs: link.mtimeMs, foreign: link.isFIFO() ? 'a named pipe' : link.isSocket() ? 'a socket' : 'a device' };
+    // A lock this tool writes is a line of JSON; a file far larger names nobody and is judged by its age (read whole, it could not even be held in memory).
+    if (link.size > MAX_LOCK_BYTES) return { raw: `(${link.size} bytes)`, holder: {}, mtimeMs: link.mtimeMs };
     const raw = readFileSync(path, 'utf8');
     const { mtimeMs } = statSync(path);
     let holder: LockHolder = {};

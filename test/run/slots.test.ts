@@ -243,13 +243,27 @@ describe('planSend', () => {
 });
 
 describe('planSend without the list (--no-skip-existing)', () => {
-  test('what an earlier run did stands (nothing is known of the account): done rows are kept, not invited again nor taken for removed', () => {
-    const slots = [slot(2, 'done@x.co'), slot(3, 'new@x.co')];
-    foldEarlier(slots, earlier([before(2, 'done@x.co', { finishedAt: new Date(NOW - 86_400_000).toISOString() })]), new Map(), []);
+  test('what an earlier run did or found stands (nothing is known of the account): done rows, people found there, the owner and people removed since are kept as they were; only new ones are invited', () => {
+    const slots = [slot(2, 'done@x.co'), slot(3, 'new@x.co'), slot(4, 'found@x.co'), slot(5, 'boss@x.co'), slot(6, 'gone@x.co')];
+    const day = new Date(NOW - 86_400_000).toISOString();
+    foldEarlier(
+      slots,
+      earlier([
+        before(2, 'done@x.co', { finishedAt: day }),
+        before(4, 'found@x.co', { status: 'skipped', action: undefined, errorCode: 'already_active', invoiceId: undefined, finishedAt: day }),
+        before(5, 'boss@x.co', { status: 'skipped', action: undefined, errorCode: 'owner', invoiceId: undefined, finishedAt: day }),
+        before(6, 'gone@x.co', { status: 'skipped', action: undefined, errorCode: 'removed_since', finishedAt: day }),
+      ]),
+      new Map(),
+      [],
+    );
     const notes = planSend(slots, undefined, send({ listed: false }));
     expect(view(slots)).toEqual([
       ['done@x.co', 'invited', undefined],
       ['new@x.co', 'invite', undefined],
+      ['found@x.co', 'skipped', 'already_active'],
+      ['boss@x.co', 'skipped', 'owner'],
+      ['gone@x.co', 'skipped', 'removed_since'],
     ]);
     expect(notes.removedSince).toBe(0);
   });

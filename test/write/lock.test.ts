@@ -102,6 +102,14 @@ describe('the lock', () => {
     age(`${full}.lock`, T - 120_000);
     await expect(acquireLock(full, { runId: 'f', now: () => T, sleep })).rejects.toMatchObject({ code: 'config', message: `${full}.lock is a folder that holds files, where the results file's lock belongs: no run makes one; remove it, then run again` });
 
+    // A file far larger than a lock (2 GB would not even fit in a string): judged by its age.
+    const big = join(tempDir(), 'b.csv');
+    writeFileSync(`${big}.lock`, Buffer.alloc(70 * 1024, 'x'));
+    age(`${big}.lock`, T - 120_000);
+    const b2 = await acquireLock(big, { runId: 'b', now: () => T, sleep, onTakeover: (w) => why.push(w) });
+    expect(why.at(-1)).toMatch(/not refreshed for 120 s/);
+    b2.release();
+
     // A named pipe: reading it would wait forever; no run makes one: taken over at once.
     const piped = join(tempDir(), 'p.csv');
     execFileSync('mkfifo', [`${piped}.lock`]);

@@ -42,8 +42,8 @@ export function emailLogger(mode: LogEmails): ((email: string) => Record<string,
 
 const emailHash = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 12);
 
-/** Anything with an @ between other characters: an address, or what was meant as one (`bad@@corp`). */
-const EMAIL_LIKE = /[^\s"'\\<>()[\]{},;:=`]*@[^\s"'\\<>()[\]{},;:=`]*/g;
+/** Anything with an @ (or %40, &#64;) between other characters: an address, or what was meant as one (`bad@@corp`). */
+const EMAIL_LIKE = /[^\s"'\\<>()[\]{},;:=`]*(?:@|%40|&#0*64;|&#x0*40;)[^\s"'\\<>()[\]{},;:=`]*/gi;
 
 /**
  * The last line of defence of --log-emails: every address left in a log line's text (a refusal
@@ -53,10 +53,10 @@ const EMAIL_LIKE = /[^\s"'\\<>()[\]{},;:=`]*@[^\s"'\\<>()[\]{},;:=`]*/g;
 export function emailMasker(mode: LogEmails): ((text: string) => string) | undefined {
   if (mode === 'yes') return undefined;
   const hide = (found: string) => {
-    if (/^@*$/.test(found)) return found;
+    if (/^(?:@|%40|&#0*64;|&#x0*40;)*$/i.test(found)) return found;
     // A full stop after an address ends the sentence: it stays.
     const [, address, stop] = /^(.*?)(\.*)$/.exec(found)!;
-    return `${mode === 'no' ? '(email)' : `(email ${emailHash(address!)})`}${stop}`;
+    return `${mode === 'no' ? '(email)' : `(email ${emailHash(address!.replace(/%40|&#0*64;|&#x0*40;/gi, '@'))})`}${stop}`;
   };
-  return (text) => (text.includes('@') ? text.replace(EMAIL_LIKE, hide) : text);
+  return (text) => (/@|%40|&#/i.test(text) ? text.replace(EMAIL_LIKE, hide) : text);
 }
