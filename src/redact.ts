@@ -91,12 +91,14 @@ function redact(text: string, spans: Span[]): string {
 function scrubOne(text: string, secret: string): string {
   let out = text.replaceAll(secret, REDACTED);
   if (secret.length < PART) return out;
-  // Letter case, percent-encoding, character references: on the decoded text, mapped back.
-  const view = decoded(out);
-  const lower = view.text.toLowerCase();
-  const hay = lower.length === view.text.length ? lower : view.text;
+  // Letter case, percent-encoding, character references: on the decoded text, mapped back (a text
+  // with nothing to decode, as most log lines are, is searched as it is).
+  const view = /%|&#/.test(out) ? decoded(out) : undefined;
+  const plain = view?.text ?? out;
+  const lower = plain.toLowerCase();
+  const hay = lower.length === plain.length ? lower : plain;
   const key = hay === lower ? secret.toLowerCase() : secret;
-  const parts = partsOf(hay, key, 1).map(([s, e]): Span => [view.from[s]![0], view.from[e - 1]![1]]);
+  const parts = partsOf(hay, key, 1).map(([s, e]): Span => (view === undefined ? [s, e] : [view.from[s]![0], view.from[e - 1]![1]]));
   out = redact(out, parts);
   // Base64, where letter case matters.
   for (const core of base64Cores(secret)) out = redact(out, partsOf(out, core, STEP));

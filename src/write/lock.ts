@@ -111,7 +111,6 @@ function readLock(path: string): SeenLock | undefined {
     // A lock this tool writes is a line of JSON; a file far larger names nobody and is judged by its age (read whole, it could not even be held in memory).
     if (link.size > MAX_LOCK_BYTES) return { raw: `(${link.size} bytes)`, holder: {}, mtimeMs: link.mtimeMs };
     const raw = readFileSync(path, 'utf8');
-    const { mtimeMs } = statSync(path);
     let holder: LockHolder = {};
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -120,7 +119,7 @@ function readLock(path: string): SeenLock | undefined {
     } catch {
       // Cut short by a crash while it was written: only its age can tell.
     }
-    return { raw, holder, mtimeMs };
+    return { raw, holder, mtimeMs: link.mtimeMs };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
